@@ -1,0 +1,1 @@
+"""Compliance: data-subject requests, exports, erasure, retention (not built yet)."""

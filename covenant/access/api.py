@@ -1,0 +1,142 @@
+"""Roles of a nation (with the four-eyes rule) and `/me/`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from covenant.api.base import CovenantAPIView, NationAPIView, StrictSerializer
+from covenant.errors import Forbidden, NotFound
+
+from .models import RoleAssignment
+from .principal import may
+from .selectors import role_assignment_get, role_assignment_list
+from .services import role_approve, role_grant, role_revoke, user_get_or_create
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email")
+    sector = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["id", "email", "role", "sector", "status", "created_at", "activated_at"]
+
+    def get_sector(self, assignment: RoleAssignment) -> str | None:
+        return assignment.sector or None
+
+
+class RoleGrantInput(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.CharField(max_length=32)
+    sector = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+
+
+class RoleListView(ListAPIView, NationAPIView):
+    """GET the nation's role assignments; POST grants one (nation admin and auditor grants wait
+    for a second admin's approval)."""
+
+    serializer_class = RoleAssignmentSerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self) -> Any:
+        return role_assignment_list(nation=self.nation, principal=self.principal)
+
+    @extend_schema(request=RoleGrantInput, responses={201: RoleAssignmentSerializer})
+    def post(self, request: Request, iso3: str) -> Response:
+        if not may(self.principal, "roles:grant", nation=self.nation):
+            raise Forbidden("you may not grant roles in this nation")
+        payload = RoleGrantInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user, _ = user_get_or_create(email=payload.validated_data["email"])
+        assignment = role_grant(
+            nation=self.nation,
+            user=user,
+            role=payload.validated_data["role"],
+            sector=payload.validated_data.get("sector") or "",
+            actor=self.principal,
+        )
+        return Response(RoleAssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
+
+
+class RoleDetailView(NationAPIView):
+    permission_classes = [IsAuthenticated]
+
+    def _assignment(self, assignment_id: int) -> RoleAssignment:
+        # Reading first checks the principal may see the nation's roles at all (403 otherwise).
+        role_assignment_list(nation=self.nation, principal=self.principal)
+        assignment = role_assignment_get(nation=self.nation, assignment_id=assignment_id)
+        if assignment is None:
+            raise NotFound("no such role assignment in this nation")
+        return assignment
+
+    @extend_schema(responses=RoleAssignmentSerializer)
+    def get(self, request: Request, iso3: str, assignment_id: int) -> Response:
+        return Response(RoleAssignmentSerializer(self._assignment(assignment_id)).data)
+
+    @extend_schema(responses=RoleAssignmentSerializer)
+    def delete(self, request: Request, iso3: str, assignment_id: int) -> Response:
+        revoked = role_revoke(assignment=self._assignment(assignment_id), actor=self.principal)
+        return Response(RoleAssignmentSerializer(revoked).data)
+
+
+class RoleApproveView(RoleDetailView):
+    http_method_names = ["post", "options"]
+
+    @extend_schema(request=None, responses=RoleAssignmentSerializer)
+    def post(self, request: Request, iso3: str, assignment_id: int) -> Response:
+        approved = role_approve(assignment=self._assignment(assignment_id), actor=self.principal)
+        return Response(RoleAssignmentSerializer(approved).data)
+
+
+class MeView(CovenantAPIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "email": serializers.EmailField(),
+                "display_name": serializers.CharField(),
+                "is_platform_admin": serializers.BooleanField(),
+                "memberships": serializers.ListField(),
+                "capabilities": serializers.DictField(),
+                "token_scopes": serializers.ListField(allow_null=True),
+            },
+        )
+    )
+    def get(self, request: Request) -> Response:
+        principal = self.principal
+        user = principal.user
+        assert user is not None
+        memberships = [
+            {
+                "id": m.assignment_id,
+                "nation": m.nation_iso3,
+                "role": m.role.value,
+                "sector": m.sector or None,
+            }
+            for m in principal.memberships
+        ]
+        capabilities: dict[str, list[str]] = {}
+        if principal.is_platform_admin:
+            capabilities["*"] = sorted(principal.capabilities_in(-1))
+        for m in principal.memberships:
+            caps = principal.capabilities_in(m.nation_id)
+            capabilities[m.nation_iso3] = sorted(caps)
+        return Response(
+            {
+                "email": user.email,
+                "display_name": user.display_name,
+                "is_platform_admin": principal.is_platform_admin,
+                "memberships": memberships,
+                "capabilities": capabilities,
+                "token_scopes": None if principal.scopes is None else sorted(principal.scopes),
+            }
+        )

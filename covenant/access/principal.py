@@ -1,0 +1,128 @@
+"""The principal: who is acting (a user, through a session or a token; later an API key), and
+the one function that answers "may this principal do X in this nation (and sector)?"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from covenant.nations.tenancy import all_nations
+
+from .roles import CAPABILITIES, SECTOR_BOUND_ROLES, Role, scope_allows
+
+if TYPE_CHECKING:
+    from covenant.accounts.models import User
+
+
+@dataclass(frozen=True)
+class Membership:
+    assignment_id: int
+    nation_id: int
+    nation_iso3: str
+    role: Role
+    sector: str
+
+
+@dataclass
+class Principal:
+    user: User | None
+    scopes: frozenset[str] | None = None  # None: unrestricted (a session); else a token's scopes
+    via: str = "session"  # session | token | system
+    _memberships: list[Membership] | None = field(default=None, repr=False)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None and self.user.is_active
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.is_authenticated and bool(self.user.is_platform_admin)  # type: ignore[union-attr]
+
+    @property
+    def pseudonym(self) -> str:
+        if self.user is None:
+            return "anonymous" if self.via != "system" else "system:operator"
+        return self.user.pseudonym
+
+    @property
+    def memberships(self) -> list[Membership]:
+        """Active role assignments of the user in every nation: one query, then cached."""
+        if self._memberships is None:
+            if not self.is_authenticated:
+                self._memberships = []
+            else:
+                from .models import RoleAssignment, RoleStatus
+
+                # Reviewed cross-nation read: a person's own roles, whichever nations they are in.
+                with all_nations(reason="a principal's own role assignments"):
+                    rows = (
+                        RoleAssignment.objects.filter(user=self.user, status=RoleStatus.ACTIVE)
+                        .select_related("nation")
+                        .only("id", "role", "sector", "nation__id", "nation__iso3")
+                    )
+                    self._memberships = [
+                        Membership(row.id, row.nation.id, row.nation.iso3, Role(row.role), row.sector)
+                        for row in rows
+                    ]
+        return self._memberships
+
+    def nation_ids_with(self, capability: str) -> set[int]:
+        """The nations in which the principal holds `capability` (ignoring sectors)."""
+        if not scope_allows(self.scopes, capability):
+            return set()
+        return {m.nation_id for m in self.memberships if capability in CAPABILITIES[m.role]}
+
+    def capabilities_in(self, nation_id: int) -> set[str]:
+        caps: set[str] = set()
+        for membership in self.memberships:
+            if membership.nation_id == nation_id:
+                caps |= CAPABILITIES[membership.role]
+        if self.is_platform_admin:
+            caps |= CAPABILITIES[Role.PLATFORM_ADMIN]
+        return {cap for cap in caps if scope_allows(self.scopes, cap)}
+
+
+SYSTEM = Principal(user=None, via="system")
+
+
+def may(
+    principal: Principal,
+    capability: str,
+    *,
+    nation: Any = None,
+    sector: str | None = None,
+) -> bool:
+    """May `principal` do `capability` in `nation` (and, for sector-bound roles, `sector`)?"""
+    if not principal.is_authenticated or not scope_allows(principal.scopes, capability):
+        return False
+    if principal.is_platform_admin and capability in CAPABILITIES[Role.PLATFORM_ADMIN]:
+        return True
+    if nation is None:
+        return False
+    nation_id = nation if isinstance(nation, int) else nation.pk
+    for membership in principal.memberships:
+        if membership.nation_id != nation_id or capability not in CAPABILITIES[membership.role]:
+            continue
+        if membership.role in SECTOR_BOUND_ROLES and membership.sector != sector:
+            continue
+        return True
+    return False
+
+
+def principal_for(user: Any, token: Any = None) -> Principal:
+    """The principal of a request's user (anonymous users included) and its token, if any."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Principal(user=None, via="anonymous")
+    if token is not None and hasattr(token, "scopes"):
+        scopes = None if token.scopes is None else frozenset(token.scopes)
+        return Principal(user=user, scopes=scopes, via="token")
+    return Principal(user=user)
+
+
+def principal_of_request(request: Any) -> Principal:
+    """Cached on the request: memberships are read once per request."""
+    cached = getattr(request, "_covenant_principal", None)
+    if cached is None:
+        cached = principal_for(getattr(request, "user", None), getattr(request, "auth", None))
+        request._covenant_principal = cached
+    return cached

@@ -1,0 +1,89 @@
+"""Roles and the role → capability table. Capabilities are `<resource>:<action>` strings."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", "Platform admin"
+    NATION_ADMIN = "nation_admin", "Nation admin"
+    COUNCIL_MEMBER = "council_member", "Council member"
+    DELEGATE = "delegate", "Global Council delegate"
+    SECTOR_STEWARD = "sector_steward", "Sector steward"
+    AUDITOR = "auditor", "Auditor"
+    CITIZEN = "citizen", "Citizen"
+
+
+NATION_ROLES = frozenset(role for role in Role if role != Role.PLATFORM_ADMIN)
+# Granting these needs a second admin's approval (the four-eyes rule).
+FOUR_EYES_ROLES = frozenset({Role.NATION_ADMIN, Role.AUDITOR})
+# Roles whose capabilities hold only inside the sector of the assignment.
+SECTOR_BOUND_ROLES = frozenset({Role.SECTOR_STEWARD})
+# Roles whose holders log in with extra care: their logins are audited (and will need MFA).
+PRIVILEGED_ROLES = frozenset({Role.PLATFORM_ADMIN, Role.NATION_ADMIN, Role.AUDITOR})
+
+_PROJECT_WRITE = {"projects:create", "projects:update", "projects:distribute_profit"}
+
+CAPABILITIES: dict[Role, frozenset[str]] = {
+    Role.NATION_ADMIN: frozenset(
+        {
+            "roles:read",
+            "roles:grant",
+            "roles:approve",
+            "roles:revoke",
+            *_PROJECT_WRITE,
+            "privacy:read",
+            "privacy:manage",
+            "api_keys:manage",
+            "webhooks:manage",
+            "proposals:read_drafts",
+        }
+    ),
+    Role.COUNCIL_MEMBER: frozenset({"proposals:create", "proposals:read_drafts", "ballots:cast"}),
+    Role.DELEGATE: frozenset(
+        {"global_proposals:create", "global_proposals:read_drafts", "global_ballots:cast"}
+    ),
+    Role.SECTOR_STEWARD: frozenset(_PROJECT_WRITE),
+    Role.AUDITOR: frozenset(
+        {"ledger:read", "audit:read", "audit:verify", "votes:read_log", "roles:read"}
+    ),
+    Role.CITIZEN: frozenset({"privacy:file"}),
+    Role.PLATFORM_ADMIN: frozenset(
+        {
+            "roles:read",
+            "roles:grant",
+            "roles:approve",
+            "roles:revoke",
+            *_PROJECT_WRITE,
+            "ledger:read",
+            "ledger:reverse",
+            "contributions:create",
+            "contributions:read",
+            "audit:read",
+            "audit:verify",
+            "votes:read_log",
+            "privacy:read",
+            "privacy:manage",
+            "api_keys:manage",
+            "webhooks:manage",
+            "proposals:read_drafts",
+        }
+    ),
+}
+
+ALL_CAPABILITIES = frozenset().union(*CAPABILITIES.values())
+
+
+def scope_allows(scopes: frozenset[str] | None, capability: str) -> bool:
+    """A token's scopes: None means unrestricted; `resource:*` allows every action on it."""
+    if scopes is None:
+        return True
+    resource = capability.split(":", 1)[0]
+    return capability in scopes or f"{resource}:*" in scopes
+
+
+def valid_scope(scope: str) -> bool:
+    if scope.endswith(":*"):
+        return any(cap.startswith(scope[:-1]) for cap in ALL_CAPABILITIES)
+    return scope in ALL_CAPABILITIES

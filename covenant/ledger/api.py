@@ -1,0 +1,152 @@
+"""The ledger's API: postings for auditors and platform admins, contributions, reversals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from covenant.access.principal import may
+from covenant.api.base import CovenantAPIView, NationAPIView, StrictSerializer, money_field
+from covenant.errors import Forbidden, NotFound
+from covenant.nations.selectors import nation_get
+from covenant.nations.tenancy import all_nations
+
+from .models import Kind, LedgerEntry, LedgerLine
+from .selectors import ledger_entry_list
+from .services import contribution_post, entry_reverse
+
+
+class LedgerLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LedgerLine
+        fields = ["account", "debit", "credit"]
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    nation = serializers.CharField(source="nation.iso3")
+    amount_usd = serializers.SerializerMethodField()
+    lines = LedgerLineSerializer(many=True)
+    reverses = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = LedgerEntry
+        fields = [
+            "id",
+            "nation",
+            "kind",
+            "amount_usd",
+            "effective_on",
+            "fiscal_year",
+            "reference",
+            "memo",
+            "source",
+            "reverses",
+            "recorded_at",
+            "lines",
+        ]
+
+    def get_amount_usd(self, entry: LedgerEntry) -> str:
+        return str(sum(line.debit for line in entry.lines.all()))
+
+
+class LedgerEntryListView(ListAPIView, CovenantAPIView):
+    """Postings, newest first. Read-only: PUT, PATCH and DELETE answer 405."""
+
+    serializer_class = LedgerEntrySerializer
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        nation = None
+        if params.get("nation"):
+            nation = nation_get(iso3=params["nation"][:3])
+            if nation is None:
+                raise NotFound("no such nation")
+        kind = params.get("kind") or None
+        if kind is not None and kind not in Kind.values:
+            raise serializers.ValidationError({"kind": [f"one of {', '.join(Kind.values)}"]})
+        return ledger_entry_list(principal=self.principal, nation=nation, kind=kind)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with all_nations(reason="serialising ledger entries already filtered by the selector"):
+            return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=[OpenApiParameter("nation", str), OpenApiParameter("kind", str)])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class LedgerEntryDetailView(CovenantAPIView):
+    @extend_schema(responses=LedgerEntrySerializer)
+    def get(self, request: Request, entry_id: int) -> Response:
+        entries = ledger_entry_list(principal=self.principal)
+        with all_nations(reason="one ledger entry from the selector's readable set"):
+            entry = entries.filter(pk=entry_id).first()
+            if entry is None:
+                raise NotFound("no such posting")
+            return Response(LedgerEntrySerializer(entry).data)
+
+
+class ReversalInput(StrictSerializer):
+    reason = serializers.CharField(max_length=180)
+
+
+class LedgerEntryReverseView(CovenantAPIView):
+    @extend_schema(request=ReversalInput, responses={201: LedgerEntrySerializer})
+    def post(self, request: Request, entry_id: int) -> Response:
+        if not may(self.principal, "ledger:reverse"):
+            raise Forbidden("only a platform admin reverses postings")
+        payload = ReversalInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        with all_nations(reason="platform admin reversing a posting by id"):
+            entry = LedgerEntry.objects.select_related("nation").filter(pk=entry_id).first()
+        if entry is None:
+            raise NotFound("no such posting")
+        reversal = entry_reverse(
+            entry=entry, reason=payload.validated_data["reason"], actor=self.principal
+        )
+        with all_nations(reason="serialising the reversal just posted"):
+            body = LedgerEntrySerializer(reversal).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ContributionInput(StrictSerializer):
+    amount_usd = money_field(max_digits=15, min_value=Decimal("0.01"))
+    received_on = serializers.DateField()
+    reference = serializers.CharField(max_length=120, allow_blank=True, default="")
+
+
+class ContributionListView(ListAPIView, NationAPIView):
+    """A nation's contributions (platform admin); POST records one."""
+
+    serializer_class = LedgerEntrySerializer
+
+    def get_queryset(self) -> Any:
+        if not may(self.principal, "contributions:read", nation=self.nation):
+            raise Forbidden("only a platform admin reads contributions here")
+        return (
+            LedgerEntry.objects.filter(kind=Kind.CONTRIBUTION)
+            .select_related("nation")
+            .prefetch_related("lines")
+            .order_by("-effective_on", "-id")
+        )
+
+    @extend_schema(request=ContributionInput, responses={201: LedgerEntrySerializer})
+    def post(self, request: Request, iso3: str) -> Response:
+        if not may(self.principal, "contributions:create", nation=self.nation):
+            raise Forbidden("only a platform admin records contributions")
+        payload = ContributionInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        entry = contribution_post(
+            nation=self.nation,
+            amount_usd=payload.validated_data["amount_usd"],
+            received_on=payload.validated_data["received_on"],
+            reference=payload.validated_data["reference"],
+            actor=self.principal,
+        )
+        return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)

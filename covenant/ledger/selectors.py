@@ -1,0 +1,97 @@
+"""Reads of the ledger. Totals are derived from the lines, one aggregate query at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, Prefetch, Q, QuerySet, Sum
+
+from covenant.access.principal import Principal, may
+from covenant.errors import Forbidden
+from covenant.nations.models import Nation
+from covenant.nations.tenancy import all_nations
+
+from .models import Account, LedgerEntry, LedgerLine
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    pledged_usd: Decimal = ZERO
+    received_usd: Decimal = ZERO
+    disbursed_usd: Decimal = ZERO
+    balance_usd: Decimal = ZERO
+    outstanding_usd: Decimal = ZERO
+
+
+def _coalesce_sums() -> dict[str, Sum]:
+    money = DecimalField(max_digits=20, decimal_places=2)
+    return {
+        f"{side}_{account.value}": Sum(side, filter=Q(account=account), output_field=money)
+        for account in Account
+        for side in ("debit", "credit")
+    }
+
+
+def _totals_from_sums(row: dict) -> LedgerTotals:
+    def net(account: Account, *, credit_normal: bool = False) -> Decimal:
+        debit = row.get(f"debit_{account.value}") or ZERO
+        credit = row.get(f"credit_{account.value}") or ZERO
+        value = (credit - debit) if credit_normal else (debit - credit)
+        return Decimal(value).quantize(Decimal("0.01"))
+
+    pledged = net(Account.PLEDGE_REVENUE, credit_normal=True)
+    outstanding = net(Account.PLEDGES_RECEIVABLE)
+    return LedgerTotals(
+        pledged_usd=pledged,
+        # received = pledged − still outstanding: every credit to the receivable that a pledge
+        # did not put there, net of reversals.
+        received_usd=pledged - outstanding,
+        disbursed_usd=net(Account.PROJECT_ALLOCATIONS),
+        balance_usd=net(Account.FUND_CASH),
+        outstanding_usd=outstanding,
+    )
+
+
+def ledger_totals_by_nation(*, nation_ids: list[int] | None = None) -> dict[int, LedgerTotals]:
+    """Totals per nation, in one grouped query (all nations, or those listed)."""
+    with all_nations(reason="public per-nation ledger totals"):
+        lines = LedgerLine.objects.all()
+        if nation_ids is not None:
+            lines = lines.filter(nation_id__in=nation_ids)
+        rows = lines.values("nation_id").order_by().annotate(**_coalesce_sums())
+        return {row["nation_id"]: _totals_from_sums(row) for row in rows}
+
+
+def ledger_totals() -> LedgerTotals:
+    """The covenant's totals over every nation, in one query."""
+    with all_nations(reason="public covenant ledger totals"):
+        row = LedgerLine.objects.aggregate(**_coalesce_sums())
+    return _totals_from_sums(row)
+
+
+def ledger_entry_list(
+    *, principal: Principal, nation: Nation | None = None, kind: str | None = None
+) -> QuerySet[LedgerEntry]:
+    """Postings the principal may read: platform admins all, auditors their nations'."""
+    if principal.is_platform_admin and may(principal, "ledger:read"):
+        readable: set[int] | None = None
+    else:
+        readable = principal.nation_ids_with("ledger:read")
+        if not readable:
+            raise Forbidden("only auditors and platform admins read the ledger")
+    if nation is not None:
+        if readable is not None and nation.pk not in readable:
+            raise Forbidden("you may not read this nation's ledger")
+        readable = {nation.pk}
+    with all_nations(reason="ledger entries of the nations an auditor may read"):
+        entries = LedgerEntry.objects.select_related("nation").prefetch_related(
+            Prefetch("lines", queryset=LedgerLine.objects.order_by("id"))
+        )
+        if readable is not None:
+            entries = entries.filter(nation_id__in=readable)
+        if kind:
+            entries = entries.filter(kind=kind)
+        return entries.order_by("-recorded_at", "-id")

@@ -1,0 +1,114 @@
+"""Public API of the covenant and its nations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from covenant.api.base import CovenantAPIView, money_field
+from covenant.errors import NotFound
+from covenant.ledger.selectors import ZERO, ledger_totals_by_nation
+from covenant.summary import covenant_summary
+
+from .models import Nation
+from .selectors import nation_detail_parts, nation_get, nation_list
+
+
+class CovenantSummarySerializer(serializers.Serializer):
+    nations = serializers.IntegerField()
+    contribution_rate = serializers.DecimalField(max_digits=6, decimal_places=4)
+    total_gdp_usd = money_field()
+    annual_pledge_usd = money_field()
+    received_usd = money_field()
+    disbursed_usd = money_field()
+    balance_usd = money_field()
+    projects = serializers.IntegerField()
+
+
+class CovenantSummaryView(CovenantAPIView):
+    @extend_schema(responses=CovenantSummarySerializer, summary="The covenant's totals")
+    def get(self, request: Request) -> Response:
+        return Response(CovenantSummarySerializer(covenant_summary()).data)
+
+
+class NationSerializer(serializers.ModelSerializer):
+    gdp_usd = serializers.SerializerMethodField()
+    annual_pledge_usd = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    received_usd = serializers.SerializerMethodField()
+    pledge_missing = serializers.BooleanField()
+
+    class Meta:
+        model = Nation
+        fields = [
+            "iso3",
+            "iso2",
+            "name",
+            "region",
+            "subregion",
+            "income_group",
+            "population",
+            "gdp_usd",
+            "gdp_year",
+            "annual_pledge_usd",
+            "received_usd",
+            "pledge_missing",
+        ]
+
+    def get_gdp_usd(self, nation: Nation) -> str | None:
+        return None if nation.gdp_usd is None else f"{nation.gdp_usd}.00"
+
+    def get_received_usd(self, nation: Nation) -> str:
+        totals = self.context.get("totals", {}).get(nation.pk)
+        return str(totals.received_usd if totals else ZERO)
+
+
+class NationListView(ListAPIView, CovenantAPIView):
+    serializer_class = NationSerializer
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        return nation_list(
+            region=params.get("region", "")[:64],
+            income_group=params.get("income_group", "")[:64],
+            q=params.get("q", "")[:120],
+        )
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], list):
+            kwargs.setdefault("context", self.get_serializer_context())
+            kwargs["context"]["totals"] = ledger_totals_by_nation(
+                nation_ids=[nation.pk for nation in args[0]]
+            )
+        return super().get_serializer(*args, **kwargs)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("region", str),
+            OpenApiParameter("income_group", str),
+            OpenApiParameter("q", str, description="search names and ISO codes"),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class NationDetailView(CovenantAPIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "NationDetail",
+            {"nation": NationSerializer(), "sectors": serializers.ListField()},
+        )
+    )
+    def get(self, request: Request, iso3: str) -> Response:
+        nation = nation_get(iso3=iso3)
+        if nation is None:
+            raise NotFound("no such nation")
+        totals = ledger_totals_by_nation(nation_ids=[nation.pk])
+        data = dict(NationSerializer(nation, context={"totals": totals}).data)
+        data.update(nation_detail_parts(nation))
+        return Response(data)

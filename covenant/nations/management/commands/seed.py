@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from covenant.audit.services import audit_record
+from covenant.nations.demo import DEMO_PASSWORD, demo_accounts, demo_ledger_seed, demo_people_seed
+from covenant.nations.loader import nations_load
+from covenant.seeding import SeedOptions, seed_steps
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the 195 nations (idempotent). --demo adds demo people and a year of contributions; "
+        "--projects N generates N projects deterministically."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--demo", action="store_true", help="demo accounts and activity")
+        parser.add_argument("--projects", type=int, default=None, help="generate N projects")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created, updated = nations_load()
+        self.stdout.write(f"nations: {created} created, {updated} updated")
+        summary: dict[str, Any] = {"nations_created": created, "nations_updated": updated}
+        if options["demo"]:
+            people = demo_people_seed()
+            pledges, contributions = demo_ledger_seed()
+            self.stdout.write(
+                f"demo: {people} new accounts, {pledges} pledges, {contributions} contributions"
+            )
+            summary.update(people=people, pledges=pledges, contributions=contributions)
+        step_options = SeedOptions(
+            demo=options["demo"], projects=options["projects"], write=self.stdout.write
+        )
+        for name, step in seed_steps():
+            step(step_options)
+            summary.setdefault("steps", []).append(name)
+        audit_record(action="operator.seed", actor="system:operator", data=summary)
+        if options["demo"]:
+            self.stdout.write(f"\nDemo accounts (password: {DEMO_PASSWORD})")
+            for email, role, where in demo_accounts():
+                self.stdout.write(f"  {email:38} {role:16} {where}")

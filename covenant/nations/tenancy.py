@@ -1,0 +1,130 @@
+"""Tenancy that fails closed (after django-scopes).
+
+Every tenant-owned model derives from `NationOwned`. Its default manager refuses to build a query
+unless a nation is in scope (`nation_scope`), and then filters to that nation. The one way to read
+across nations is `all_nations(reason=...)`: explicit, greppable, logged with its reason, and its
+call sites are pinned by a test (tests/nations/test_tenancy.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from .models import Nation
+
+logger = logging.getLogger("covenant.tenancy")
+
+
+class ScopeError(RuntimeError):
+    """A tenant-owned model was queried with no nation in scope."""
+
+
+@dataclass(frozen=True)
+class _Scope:
+    nation_id: int | None  # None together with all_nations=True means every nation
+    all_nations: bool = False
+    reason: str = ""
+
+
+_current: ContextVar[_Scope | None] = ContextVar("covenant_nation_scope", default=None)
+
+
+def current_scope() -> _Scope | None:
+    return _current.get()
+
+
+def current_nation_id() -> int | None:
+    scope = _current.get()
+    return None if scope is None else scope.nation_id
+
+
+@contextmanager
+def nation_scope(nation: Nation | int) -> Iterator[None]:
+    """Activate one nation: tenant-owned queries inside see that nation's rows only."""
+    nation_id = nation if isinstance(nation, int) else nation.pk
+    if nation_id is None:
+        raise ScopeError("nation_scope() needs a saved nation")
+    token = _current.set(_Scope(nation_id=nation_id))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def all_nations(*, reason: str) -> Iterator[None]:
+    """The cross-nation escape hatch. Every use names why; every call site is reviewed in a test."""
+    if not reason.strip():
+        raise ScopeError("all_nations() needs a reason")
+    logger.debug("cross-nation scope: %s", reason)
+    token = _current.set(_Scope(nation_id=None, all_nations=True, reason=reason))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def no_scope() -> Iterator[None]:
+    """Deactivate any scope (used by tests to prove unscoped queries raise)."""
+    token = _current.set(None)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+class NationScopedQuerySet(models.QuerySet[_M], Generic[_M]):
+    pass
+
+
+class NationScopedManager(models.Manager[_M]):
+    """Default manager of every tenant-owned model: raises outside a scope, filters inside one."""
+
+    _queryset_class = NationScopedQuerySet
+
+    def get_queryset(self) -> models.QuerySet[_M]:
+        scope = _current.get()
+        queryset = super().get_queryset()
+        if scope is None:
+            raise ScopeError(
+                f"{self.model._meta.label} queried with no nation in scope: wrap the code in "
+                "nation_scope(nation) or, for a reviewed cross-nation read, all_nations(reason=...)"
+            )
+        if scope.all_nations:
+            return queryset
+        return queryset.filter(nation_id=scope.nation_id)
+
+
+class NationOwned(models.Model):
+    """Base of every tenant-owned model: a non-null nation and the scoped default manager."""
+
+    nation = models.ForeignKey(
+        "nations.Nation", on_delete=models.PROTECT, related_name="+", db_index=True
+    )
+
+    objects: Any = NationScopedManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        scope = _current.get()
+        if scope is None:
+            raise ScopeError(f"{self._meta.label} saved with no nation in scope")
+        if not scope.all_nations and self.nation_id != scope.nation_id:
+            raise ScopeError(
+                f"{self._meta.label} of nation {self.nation_id} saved inside the scope of "
+                f"nation {scope.nation_id}"
+            )
+        super().save(*args, **kwargs)

@@ -1,0 +1,9 @@
+"""Test settings: the base settings with a fast password hasher and in-memory e-mail."""
+
+from .base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
+DEBUG = False
+LOGGING["loggers"]["covenant"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405

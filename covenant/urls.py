@@ -1,0 +1,32 @@
+"""Root URLs: pages, accounts, the API v1, health probes, the admin."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.urls import include, path
+
+from covenant import health
+from covenant.api.errors import json_error_view
+from covenant.pages import views as pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("n/<str:iso3>/", pages.nation_page, name="nation"),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("covenant.api.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+]
+
+
+def handler404(request: Any, exception: Any = None) -> Any:
+    if request.path.startswith("/api/"):
+        return json_error_view(404, "not_found", "no such resource")(request)
+    return pages.not_found(request, exception)
+
+
+def handler500(request: Any) -> Any:
+    if request.path.startswith("/api/"):
+        return json_error_view(500, "server_error", "internal error")(request)
+    return pages.server_error(request)

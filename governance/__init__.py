@@ -1,0 +1,1 @@
+"""Governance: councils, proposals, votes, tallies (not built yet)."""

@@ -1,0 +1,1 @@
+"""The six sector apps on a shared base."""
