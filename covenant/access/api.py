@@ -17,7 +17,7 @@ from covenant.errors import Forbidden, NotFound
 from .models import RoleAssignment
 from .principal import may
 from .selectors import role_assignment_get, role_assignment_list
-from .services import role_approve, role_grant, role_revoke, user_get_or_create
+from .services import role_approve, role_grant_by_email, role_revoke
 
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):
@@ -54,10 +54,9 @@ class RoleListView(ListAPIView, NationAPIView):
             raise Forbidden("you may not grant roles in this nation")
         payload = RoleGrantInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        user, _ = user_get_or_create(email=payload.validated_data["email"])
-        assignment = role_grant(
+        assignment = role_grant_by_email(
             nation=self.nation,
-            user=user,
+            email=payload.validated_data["email"],
             role=payload.validated_data["role"],
             sector=payload.validated_data.get("sector") or "",
             actor=self.principal,

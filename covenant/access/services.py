@@ -115,6 +115,19 @@ def role_grant(
     return assignment
 
 
+def role_grant_by_email(
+    *, nation: Nation, email: str, role: str, sector: str = "", actor: Principal
+) -> RoleAssignment:
+    """Grant a role to the person with this e-mail, creating the account if needed; a refused
+    grant leaves no account behind."""
+    _validate_nation_role(role, sector)
+    if not may(actor, "roles:grant", nation=nation):
+        raise Forbidden("you may not grant roles in this nation")
+    with transaction.atomic():
+        user, _ = user_get_or_create(email=email)
+        return role_grant(nation=nation, user=user, role=role, sector=sector, actor=actor)
+
+
 def role_approve(*, assignment: RoleAssignment, actor: Principal) -> RoleAssignment:
     """The second pair of eyes: another admin activates a pending grant."""
     nation = assignment.nation

@@ -22,11 +22,22 @@ def _project_models() -> list[type]:
 
 @checks.register(checks.Tags.models)
 def tenant_models_use_the_base(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    return tenancy_errors(_project_models())
+
+
+def _is_nation(related: Any) -> bool:
+    if related is None:
+        return False
+    if isinstance(related, str):  # a lazy reference not yet resolved
+        return related.lower() == "nations.nation"
+    return bool(related._meta.label == "nations.Nation")
+
+
+def tenancy_errors(models: list[type]) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    for model in _project_models():
+    for model in models:
         points_at_nation = any(
-            getattr(field, "related_model", None) is not None
-            and field.related_model._meta.label == "nations.Nation"  # type: ignore[union-attr]
+            _is_nation(getattr(field, "related_model", None))
             for field in model._meta.get_fields()
             if field.concrete
         )
