@@ -29,6 +29,16 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _nations_present(request: Any) -> None:
+    """A transactional test empties every table when it ends; put the nations back."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    if Nation.objects.count() != 195:
+        nations_load()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
 
@@ -47,7 +57,14 @@ def brazil(db: Any) -> Nation:
     return Nation.objects.get(iso3=OTHER)
 
 
-NATION_ROLES = ("nation_admin", "council_member", "delegate", "sector_steward", "auditor", "citizen")
+NATION_ROLES = (
+    "nation_admin",
+    "council_member",
+    "delegate",
+    "sector_steward",
+    "auditor",
+    "citizen",
+)
 
 
 @dataclass

@@ -16,4 +16,6 @@ class AccessConfig(AppConfig):
 
             privileged_login_record(user=user, method="password")
 
-        user_logged_in.connect(audit_privileged_login, dispatch_uid="covenant_privileged_login")
+        user_logged_in.connect(
+            audit_privileged_login, weak=False, dispatch_uid="covenant_privileged_login"
+        )

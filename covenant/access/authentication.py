@@ -30,9 +30,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         prefix = prefix_of(token) if len(token) < 200 else None
         if prefix is None:
             raise exceptions.AuthenticationFailed("malformed bearer token")
-        record = (
-            PersonalAccessToken.objects.select_related("user").filter(prefix=prefix).first()
-        )
+        record = PersonalAccessToken.objects.select_related("user").filter(prefix=prefix).first()
         if record is None or not hmac.compare_digest(record.token_hash, token_digest(token)):
             raise exceptions.AuthenticationFailed("unknown token")
         if not record.is_usable():

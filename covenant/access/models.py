@@ -68,7 +68,9 @@ class RoleAssignment(NationOwned):
         indexes = [models.Index(fields=["user", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.role} of nation {self.nation_id}" + (f" ({self.sector})" if self.sector else "")
+        return f"{self.role} of nation {self.nation_id}" + (
+            f" ({self.sector})" if self.sector else ""
+        )
 
 
 class PersonalAccessToken(models.Model):

@@ -61,7 +61,9 @@ class Principal:
                         .only("id", "role", "sector", "nation__id", "nation__iso3")
                     )
                     self._memberships = [
-                        Membership(row.id, row.nation.id, row.nation.iso3, Role(row.role), row.sector)
+                        Membership(
+                            row.id, row.nation.id, row.nation.iso3, Role(row.role), row.sector
+                        )
                         for row in rows
                     ]
         return self._memberships

@@ -27,4 +27,6 @@ def role_assignment_list(
 
 def role_assignment_get(*, nation: Nation, assignment_id: int) -> RoleAssignment | None:
     with nation_scope(nation):
-        return RoleAssignment.objects.select_related("user", "nation").filter(pk=assignment_id).first()
+        return (
+            RoleAssignment.objects.select_related("user", "nation").filter(pk=assignment_id).first()
+        )

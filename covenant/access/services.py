@@ -86,9 +86,10 @@ def role_grant(
         )
         if existing is not None:
             raise Conflict(f"{user.email} already holds or awaits this role (#{existing.pk})")
-        if parsed == Role.DELEGATE and RoleAssignment.objects.filter(
-            role=Role.DELEGATE, status=RoleStatus.ACTIVE
-        ).exists():
+        if (
+            parsed == Role.DELEGATE
+            and RoleAssignment.objects.filter(role=Role.DELEGATE, status=RoleStatus.ACTIVE).exists()
+        ):
             raise Conflict("this nation already has a Global Council delegate; revoke it first")
         try:
             with transaction.atomic():
@@ -221,7 +222,9 @@ def token_issue(
     if scopes is not None:
         bad = [scope for scope in scopes if not valid_scope(scope)]
         if bad:
-            raise Invalid("unknown scopes", fields={"scopes": [f"unknown scope {s!r}" for s in bad]})
+            raise Invalid(
+                "unknown scopes", fields={"scopes": [f"unknown scope {s!r}" for s in bad]}
+            )
     token, prefix = new_token()
     with transaction.atomic():
         record = PersonalAccessToken.objects.create(

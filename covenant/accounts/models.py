@@ -4,7 +4,7 @@ vote logs and ledger use, so that an erasure can cut the link to the person."""
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -40,7 +40,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(max_length=254, unique=True)
     display_name = models.CharField(max_length=120, blank=True)
     pseudonym = models.CharField(max_length=24, unique=True, default=new_pseudonym, editable=False)
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(default=True)  # type: ignore[misc]
     is_staff = models.BooleanField(default=False)  # may enter the Django admin
     # The global role. Granted only through access.services.platform_admin_grant (audited).
     is_platform_admin = models.BooleanField(default=False)
@@ -50,7 +50,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]

@@ -14,6 +14,12 @@ from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
 
 MAX_TEXT = 10_000
+_CONTROL = dict.fromkeys(range(32))
+
+
+def query_text(request: Request, name: str, *, max_length: int = 120) -> str:
+    """A query-string value, trimmed, without control characters (PostgreSQL refuses NUL)."""
+    return str(request.query_params.get(name, ""))[:max_length].translate(_CONTROL).strip()
 
 
 class StrictSerializer(serializers.Serializer):

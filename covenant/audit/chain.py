@@ -75,15 +75,20 @@ def verify_entries(entries: Iterable[AuditEntry]) -> Verification:
         count += 1
         if entry.sequence != expected_sequence:
             return Verification(
-                False, count, entry.sequence,
+                False,
+                count,
+                entry.sequence,
                 f"sequence {entry.sequence} found where {expected_sequence} was expected "
                 "(an entry was deleted, inserted or reordered)",
                 expected_prev,
             )
         if entry.prev_hash != expected_prev:
             return Verification(
-                False, count, entry.sequence,
-                "prev_hash does not match the previous entry's hash", expected_prev,
+                False,
+                count,
+                entry.sequence,
+                "prev_hash does not match the previous entry's hash",
+                expected_prev,
             )
         if chain_hash(entry.prev_hash, body_of(entry)) != entry.hash:
             return Verification(

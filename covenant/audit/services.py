@@ -46,7 +46,9 @@ def audit_record(
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
-        head = AuditEntry.objects.using(alias).order_by("-sequence").only("sequence", "hash").first()
+        head = (
+            AuditEntry.objects.using(alias).order_by("-sequence").only("sequence", "hash").first()
+        )
         sequence = 1 if head is None else head.sequence + 1
         prev_hash = GENESIS_HASH if head is None else head.hash
         recorded_at = timezone.now()

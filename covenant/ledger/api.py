@@ -12,7 +12,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from covenant.access.principal import may
-from covenant.api.base import CovenantAPIView, NationAPIView, StrictSerializer, money_field
+from covenant.api.base import (
+    CovenantAPIView,
+    NationAPIView,
+    StrictSerializer,
+    money_field,
+    query_text,
+)
 from covenant.errors import Forbidden, NotFound
 from covenant.nations.selectors import nation_get
 from covenant.nations.tenancy import all_nations
@@ -32,7 +38,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     nation = serializers.CharField(source="nation.iso3")
     amount_usd = serializers.SerializerMethodField()
     lines = LedgerLineSerializer(many=True)
-    reverses = serializers.PrimaryKeyRelatedField(read_only=True)
+    reverses = serializers.IntegerField(source="reverses_id", read_only=True, allow_null=True)
 
     class Meta:
         model = LedgerEntry
@@ -61,13 +67,13 @@ class LedgerEntryListView(ListAPIView, CovenantAPIView):
     serializer_class = LedgerEntrySerializer
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
         nation = None
-        if params.get("nation"):
-            nation = nation_get(iso3=params["nation"][:3])
+        iso3 = query_text(self.request, "nation", max_length=8)
+        if iso3:
+            nation = nation_get(iso3=iso3)
             if nation is None:
                 raise NotFound("no such nation")
-        kind = params.get("kind") or None
+        kind = query_text(self.request, "kind", max_length=32) or None
         if kind is not None and kind not in Kind.values:
             raise serializers.ValidationError({"kind": [f"one of {', '.join(Kind.values)}"]})
         return ledger_entry_list(principal=self.principal, nation=nation, kind=kind)

@@ -11,8 +11,6 @@ from django.db.models import Q
 
 from covenant.nations.tenancy import NationOwned
 
-MONEY = {"max_digits": 20, "decimal_places": 2}
-
 
 class Kind(models.TextChoices):
     PLEDGE = "pledge", "Pledge"
@@ -70,8 +68,8 @@ class LedgerLine(NationOwned):
 
     entry = models.ForeignKey(LedgerEntry, on_delete=models.PROTECT, related_name="lines")
     account = models.CharField(max_length=32, choices=Account.choices)
-    debit = models.DecimalField(**MONEY, default=0)
-    credit = models.DecimalField(**MONEY, default=0)
+    debit = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    credit = models.DecimalField(max_digits=20, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["entry_id", "id"]

@@ -168,7 +168,7 @@ def contribution_post(
 def allocation_post(
     *, nation: Nation, amount_usd: Decimal, source: str, actor_pseudonym: str, on: dt.date
 ) -> LedgerEntry:
-    """Money leaves the fund for a project (from a passed budget proposal), at most once per source."""
+    """Money leaves the fund for a project (a passed budget proposal), once per source."""
     amount = _check_amount(amount_usd)
     return ledger_post(
         nation=nation,

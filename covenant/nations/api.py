@@ -10,7 +10,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from covenant.api.base import CovenantAPIView, money_field
+from covenant.api.base import CovenantAPIView, money_field, query_text
 from covenant.errors import NotFound
 from covenant.ledger.selectors import ZERO, ledger_totals_by_nation
 from covenant.summary import covenant_summary
@@ -71,11 +71,10 @@ class NationListView(ListAPIView, CovenantAPIView):
     serializer_class = NationSerializer
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
         return nation_list(
-            region=params.get("region", "")[:64],
-            income_group=params.get("income_group", "")[:64],
-            q=params.get("q", "")[:120],
+            region=query_text(self.request, "region", max_length=64),
+            income_group=query_text(self.request, "income_group", max_length=64),
+            q=query_text(self.request, "q"),
         )
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:

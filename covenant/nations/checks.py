@@ -6,13 +6,14 @@ from typing import Any
 
 from django.apps import apps
 from django.core import checks
+from django.db import models
 
 from .tenancy import NationOwned, NationScopedManager
 
 PROJECT_PACKAGES = ("covenant.", "sectors.", "governance.", "compliance.")
 
 
-def _project_models() -> list[type]:
+def _project_models() -> list[type[models.Model]]:
     return [
         model
         for model in apps.get_models()
@@ -33,9 +34,9 @@ def _is_nation(related: Any) -> bool:
     return bool(related._meta.label == "nations.Nation")
 
 
-def tenancy_errors(models: list[type]) -> list[checks.CheckMessage]:
+def tenancy_errors(candidates: list[type[models.Model]]) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    for model in models:
+    for model in candidates:
         points_at_nation = any(
             _is_nation(getattr(field, "related_model", None))
             for field in model._meta.get_fields()
@@ -46,7 +47,7 @@ def tenancy_errors(models: list[type]) -> list[checks.CheckMessage]:
             if not isinstance(model._default_manager, NationScopedManager):
                 errors.append(
                     checks.Error(
-                        f"{model._meta.label} is tenant-owned but its default manager is not scoped",
+                        f"{model._meta.label} is tenant-owned but its default manager is unscoped",
                         hint="Keep NationOwned's `objects` as the first manager.",
                         obj=model,
                         id="covenant.E002",

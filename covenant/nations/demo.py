@@ -13,14 +13,13 @@ from covenant.access.models import RoleAssignment, RoleStatus
 from covenant.access.principal import SYSTEM
 from covenant.access.roles import Role
 from covenant.access.services import platform_admin_grant, role_grant, user_get_or_create
-from covenant.ledger.models import Kind, LedgerEntry
+from covenant.ledger.models import Account, Kind, LedgerEntry
 from covenant.ledger.services import Line, ledger_post, pledge_post
-from covenant.ledger.models import Account
 from covenant.nations.tenancy import all_nations, nation_scope
 
 from .models import Nation
 
-DEMO_PASSWORD = "covenant-demo-2026"  # noqa: S105  (printed by make run; demo only)
+DEMO_PASSWORD = "covenant-demo-2026"
 DEMO_NATIONS = ("KEN", "BRA")
 DEMO_SECTOR = "energy"
 

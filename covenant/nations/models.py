@@ -36,7 +36,8 @@ class Nation(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(annual_pledge_usd__isnull=True) | models.Q(annual_pledge_usd__gte=0),
+                condition=models.Q(annual_pledge_usd__isnull=True)
+                | models.Q(annual_pledge_usd__gte=0),
                 name="nation_pledge_not_negative",
             ),
             models.CheckConstraint(
@@ -49,11 +50,11 @@ class Nation(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.iso3})"
 
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self.annual_pledge_usd = annual_pledge_for(self.gdp_usd)
+        super().save(*args, **kwargs)
+
     @property
     def pledge_missing(self) -> bool:
         """Flag: no GDP in the source data, so no pledge can be computed."""
         return self.gdp_usd is None
-
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        self.annual_pledge_usd = annual_pledge_for(self.gdp_usd)
-        super().save(*args, **kwargs)

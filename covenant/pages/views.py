@@ -38,11 +38,18 @@ def _nations_rows(nations: Any) -> list[dict[str, Any]]:
     return rows
 
 
+_CONTROL = dict.fromkeys(range(32))
+
+
+def _param(request: HttpRequest, name: str, max_length: int) -> str:
+    return request.GET.get(name, "")[:max_length].translate(_CONTROL).strip()
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    region = request.GET.get("region", "")[:64]
-    income_group = request.GET.get("income_group", "")[:64]
-    q = request.GET.get("q", "")[:120]
-    context = {
+    region = _param(request, "region", 64)
+    income_group = _param(request, "income_group", 64)
+    q = _param(request, "q", 120)
+    context: dict[str, Any] = {
         "rows": _nations_rows(nation_list(region=region, income_group=income_group, q=q)),
         "region": region,
         "income_group": income_group,
@@ -50,9 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "nations-table":
         return render(request, "pages/_nations_table.html", context)
-    context.update(
-        summary=covenant_summary(), regions=regions(), income_groups=income_groups()
-    )
+    context.update(summary=covenant_summary(), regions=regions(), income_groups=income_groups())
     return render(request, "pages/home.html", context)
 
 

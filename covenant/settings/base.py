@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import dj_database_url
@@ -24,7 +25,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "embedded-development-key-not-for-production-use-0123456789"
+SECRET_KEY = (
+    os.environ.get("SECRET_KEY") or "embedded-development-key-not-for-production-use-0123456789"
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 
 INSTALLED_APPS = [
@@ -100,7 +103,7 @@ else:
     _default = dj_database_url.parse(f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 
 
-def _tune(database: dict) -> dict:
+def _tune(database: Any) -> Any:
     if database["ENGINE"] == "django.db.backends.postgresql":
         # psycopg 3's connection pool (Django >= 5.1); CONN_MAX_AGE must stay 0 with it.
         database.setdefault("OPTIONS", {})["pool"] = {
@@ -165,7 +168,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -181,7 +187,7 @@ LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "/accounts/login/"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 
-# --- E-mail: EMAIL_URL = console: | file:///path | smtp://user:pass@host:port?tls=1 ----------------
+# --- E-mail: EMAIL_URL = console: | file:///path | smtp://user:pass@host:port?tls=1 ------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "console:")
 _email = urlparse(EMAIL_URL)
 if _email.scheme == "console":
@@ -201,7 +207,9 @@ elif _email.scheme in {"smtp", "smtps"}:
     EMAIL_USE_TLS = parse_qs(_email.query).get("tls", ["0"])[0] in {"1", "true"}
 else:
     raise ValueError(f"EMAIL_URL scheme {_email.scheme!r} is not one of console, file, smtp, smtps")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Covenant portal <no-reply@covenant.invalid>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "Covenant portal <no-reply@covenant.invalid>"
+)
 
 # --- Internationalisation, static, media --------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -223,7 +231,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_PAGINATION_CLASS": "covenant.api.pagination.CovenantPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "covenant.api.errors.covenant_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -1,4 +1,4 @@
-"""Production settings: the base settings with the deployment hardening `check --deploy` asks for."""
+"""Production settings: the base settings plus the hardening `check --deploy` asks for."""
 
 import os
 

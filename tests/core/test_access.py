@@ -115,7 +115,12 @@ def test_issue_token_prints_only_a_token_that_authenticates(cast) -> None:
     me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert me.status_code == 200 and me.json()["email"] == "auditor.ken@covenant.test"
     assert me.json()["memberships"] == [
-        {"id": me.json()["memberships"][0]["id"], "nation": "KEN", "role": "auditor", "sector": None}
+        {
+            "id": me.json()["memberships"][0]["id"],
+            "nation": "KEN",
+            "role": "auditor",
+            "sector": None,
+        }
     ]
 
 
@@ -143,7 +148,9 @@ def test_expired_revoked_and_forged_tokens_get_401(cast) -> None:
 def test_a_scoped_token_cannot_do_more_than_its_scopes(cast) -> None:
     from rest_framework.test import APIClient
 
-    _, token = token_issue(user=cast.user("KEN", "nation_admin"), actor=SYSTEM, scopes=["roles:read"])
+    _, token = token_issue(
+        user=cast.user("KEN", "nation_admin"), actor=SYSTEM, scopes=["roles:read"]
+    )
     client = APIClient(HTTP_AUTHORIZATION=f"Bearer {token}")
     assert client.get("/api/v1/nations/KEN/roles/").status_code == 200
     response = client.post(
@@ -185,7 +192,8 @@ def test_nation_admin_lists_and_grants_roles(cast) -> None:
     assert response.json()["email"] == "new.member@example.org"
     assert response.json()["status"] == "active"
     steward = admin.post(
-        roles_url(), {"email": "s@example.org", "role": "sector_steward", "sector": "health"},
+        roles_url(),
+        {"email": "s@example.org", "role": "sector_steward", "sector": "health"},
         format="json",
     )
     assert steward.status_code == 201 and steward.json()["sector"] == "health"
@@ -316,7 +324,10 @@ def test_grant_role_command(kenya) -> None:
 def test_services_refuse_outsiders(cast, kenya) -> None:
     with pytest.raises(Forbidden):
         role_grant(
-            nation=kenya, user=cast.outsider, role="citizen", actor=cast.principal("BRA", "nation_admin")
+            nation=kenya,
+            user=cast.outsider,
+            role="citizen",
+            actor=cast.principal("BRA", "nation_admin"),
         )
     with pytest.raises(Conflict):
         role_grant(nation=kenya, user=cast.user("KEN", "citizen"), role="citizen", actor=SYSTEM)
@@ -331,7 +342,9 @@ def test_me_lists_memberships_and_capabilities(cast) -> None:
     ]
     assert set(body["capabilities"]["KEN"]) == EXPECTED["sector_steward"]
     admin = client_for(cast.platform_admin).get("/api/v1/me/").json()
-    assert admin["is_platform_admin"] and set(admin["capabilities"]["*"]) == EXPECTED["platform_admin"]
+    assert (
+        admin["is_platform_admin"] and set(admin["capabilities"]["*"]) == EXPECTED["platform_admin"]
+    )
     assert_error(client_for(None).get("/api/v1/me/"), 401)
 
 
@@ -357,7 +370,11 @@ def test_privileged_logins_are_audited_and_others_are_not(cast, client) -> None:
 def test_sign_up_sends_a_verification_e_mail(client, mailoutbox) -> None:
     response = client.post(
         "/accounts/signup/",
-        {"email": "newcomer@example.org", "password1": "correct horse 77", "password2": "correct horse 77"},
+        {
+            "email": "newcomer@example.org",
+            "password1": "correct horse 77",
+            "password2": "correct horse 77",
+        },
     )
     assert response.status_code == 302
     assert len(mailoutbox) == 1 and "newcomer@example.org" in mailoutbox[0].to

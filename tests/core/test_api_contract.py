@@ -31,10 +31,16 @@ def test_public_reads_need_no_login_and_lists_are_paginated(api) -> None:
 
 @pytest.mark.django_db
 def test_hostile_query_strings_are_harmless(api) -> None:
-    for query in ("region=" + "x" * 10_000, "q=%00%27;DROP TABLE", "income_group[]=1", "q=" + "é" * 500):
+    for query, count in (
+        ("region=" + "x" * 10_000, 0),
+        ("q=%00%27;DROP TABLE nations_nation;--", 0),
+        ("q=%00", 195),  # nothing left to search for once control characters are gone
+        ("income_group[]=1", 195),
+        ("q=" + "é" * 500, 0),
+    ):
         response = api.get(f"/api/v1/nations/?{query}")
         assert response.status_code == 200, query
-        assert response.json()["count"] == 0 or "q=%00" not in query
+        assert response.json()["count"] == count, query
 
 
 @pytest.mark.django_db

@@ -162,13 +162,24 @@ def _chain(length: int) -> list[AuditEntry]:
             data={"n": number},
             prev_hash=prev,
         )
-        entry.hash = chain_hash(prev, entry_body(**{
-            field: getattr(entry, field)
-            for field in (
-                "sequence", "recorded_at", "action", "actor", "nation", "target_type",
-                "target_id", "data",
-            )
-        }))
+        entry.hash = chain_hash(
+            prev,
+            entry_body(
+                **{
+                    field: getattr(entry, field)
+                    for field in (
+                        "sequence",
+                        "recorded_at",
+                        "action",
+                        "actor",
+                        "nation",
+                        "target_type",
+                        "target_id",
+                        "data",
+                    )
+                }
+            ),
+        )
         prev = entry.hash
         entries.append(entry)
     return entries
@@ -220,7 +231,7 @@ def test_concurrent_writers_do_not_fork_the_chain_on_postgresql() -> None:
         try:
             for number in range(15):
                 audit_record(action="test.concurrent", actor=f"p_w{worker}", data={"n": number})
-        except BaseException as error:  # noqa: BLE001
+        except BaseException as error:
             errors.append(error)
         finally:
             connections.close_all()

@@ -97,9 +97,11 @@ def test_kenyan_roles_get_only_what_the_table_allows_at_home(cast, kenya, role) 
         if method != "get":
             continue
         response = call(client, method, url, body)
-        expected_ok = url in allowed or (
-            role in ("nation_admin", "auditor") and "/roles/" in url
-        ) or (role == "auditor" and url.startswith("/api/v1/ledger/entries/"))
+        expected_ok = (
+            url in allowed
+            or (role in ("nation_admin", "auditor") and "/roles/" in url)
+            or (role == "auditor" and url.startswith("/api/v1/ledger/entries/"))
+        )
         assert (response.status_code == 200) == expected_ok, (role, url, response.status_code)
 
 

@@ -321,7 +321,9 @@ def test_ledger_entries_are_for_auditors_of_their_nation_and_platform_admins(
     assert kenyan_auditor.get("/api/v1/ledger/entries/?nation=KEN&kind=pledge").json()["count"] == 1
     assert_error(kenyan_auditor.get("/api/v1/ledger/entries/?nation=BRA"), 403)
     assert_error(kenyan_auditor.get("/api/v1/ledger/entries/?kind=bogus"), 400)
-    brazilian_entry = everything["results"][[r["nation"] for r in everything["results"]].index("BRA")]
+    brazilian_entry = everything["results"][
+        [r["nation"] for r in everything["results"]].index("BRA")
+    ]
     assert_error(kenyan_auditor.get(f"/api/v1/ledger/entries/{brazilian_entry['id']}/"), 404)
     for role in ("nation_admin", "council_member", "citizen", "sector_steward", "delegate"):
         assert_error(client_for(cast.user("KEN", role)).get("/api/v1/ledger/entries/"), 403)

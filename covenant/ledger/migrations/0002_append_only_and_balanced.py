@@ -11,26 +11,26 @@ from covenant.db.append_only import make_append_only
 BALANCE_FUNCTION = """
 CREATE OR REPLACE FUNCTION ledger_check_balanced() RETURNS trigger AS $$
 DECLARE
-  entry_id bigint;
+  target_entry bigint;
   debits numeric;
   credits numeric;
   line_count integer;
   foreign_lines integer;
 BEGIN
   IF TG_TABLE_NAME = 'ledger_ledgerentry' THEN
-    entry_id := NEW.id;
+    target_entry := NEW.id;
   ELSE
-    entry_id := NEW.entry_id;
+    target_entry := NEW.entry_id;
   END IF;
   SELECT COALESCE(SUM(l.debit), 0), COALESCE(SUM(l.credit), 0), COUNT(*),
          COUNT(*) FILTER (WHERE l.nation_id <> e.nation_id)
     INTO debits, credits, line_count, foreign_lines
     FROM ledger_ledgerentry e LEFT JOIN ledger_ledgerline l ON l.entry_id = e.id
-   WHERE e.id = entry_id
+   WHERE e.id = target_entry
    GROUP BY e.id;
   IF line_count < 2 OR debits <> credits OR foreign_lines > 0 THEN
     RAISE EXCEPTION 'unbalanced ledger posting %: debits % credits % lines %',
-      entry_id, debits, credits, line_count
+      target_entry, debits, credits, line_count
       USING ERRCODE = 'check_violation';
   END IF;
   RETURN NULL;
@@ -41,7 +41,7 @@ END $$ LANGUAGE plpgsql;
 def forward(apps: Any, schema_editor: Any) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(BALANCE_FUNCTION)
+    schema_editor.execute(BALANCE_FUNCTION, params=None)
     for table in ("ledger_ledgerentry", "ledger_ledgerline"):
         schema_editor.execute(
             f"CREATE CONSTRAINT TRIGGER {table}_balanced AFTER INSERT ON {table} "

@@ -24,7 +24,11 @@ def usd_short(value: Any) -> str:
     if value is None or value == "":
         return ""
     amount = Decimal(value)
-    for threshold, suffix in ((Decimal(10) ** 12, "T"), (Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M")):
+    for threshold, suffix in (
+        (Decimal(10) ** 12, "T"),
+        (Decimal(10) ** 9, "B"),
+        (Decimal(10) ** 6, "M"),
+    ):
         if abs(amount) >= threshold:
             return f"${amount / threshold:,.2f} {suffix}"
     return f"${amount:,.0f}"
