@@ -276,3 +276,10 @@ LOGGING = {
         "covenant": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     },
 }
+
+CELERY_BEAT_SCHEDULE = {
+    "verify-audit-chain-nightly": {
+        "task": "covenant.audit.verify_chain",
+        "schedule": 24 * 60 * 60,
+    },
+}
