@@ -63,3 +63,23 @@ def test_login_page_and_static_assets_are_served(client) -> None:
     assert client.get("/accounts/login/").status_code == 200
     assert client.get("/accounts/signup/").status_code == 200
     assert client.get("/accounts/password/reset/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_core_records_read_only_to_platform_admins(client, cast) -> None:
+    from covenant.ledger.services import pledge_post
+    from covenant.nations.models import Nation
+
+    pledge_post(nation=Nation.objects.get(iso3="KEN"), fiscal_year=2026, actor_pseudonym="s")
+    client.force_login(cast.platform_admin)
+    for url in (
+        "/admin/nations/nation/",
+        "/admin/access/roleassignment/",
+        "/admin/ledger/ledgerentry/",
+        "/admin/audit/auditentry/",
+        "/admin/accounts/user/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Add" not in response.content.decode().split("<h1>")[-1][:200]
+    assert client.get("/admin/ledger/ledgerentry/add/").status_code == 403
