@@ -10,7 +10,7 @@ class LedgerLineInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["account", "debit", "credit"]
-    readonly_fields = fields
+    readonly_fields = ("account", "debit", "credit")
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
