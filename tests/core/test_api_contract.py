@@ -104,6 +104,7 @@ def test_deploy_check_is_clean_under_production_settings() -> None:
         "ALLOWED_HOSTS": "covenant.example.org",
         "DEBUG": "0",
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests' Playwright loop
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         capture_output=True,
