@@ -1,9 +1,17 @@
 """The covenant's public summary (`/api/v1/covenant/`, the home page), cached and invalidated
 on every write that changes it. Other packages add their figures through `register_summary_part`
-(the sectors add `projects`), so the core imports none of them."""
+(the sectors add `projects`), so the core imports none of them.
+
+Two layers: the shared cache (Redis in production) holds the summary and its JSON; each process
+also keeps the JSON for at most PROCESS_MEMO_SECONDS, so the hottest public read costs no
+round trip. A write clears both layers in its own process at once; other processes see it
+within PROCESS_MEMO_SECONDS."""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -13,10 +21,13 @@ from django.db.models import Count, Sum
 
 from covenant.nations.models import CONTRIBUTION_RATE, Nation
 
-SUMMARY_CACHE_KEY = "covenant:summary:v1"
+SUMMARY_CACHE_KEY = "covenant:summary:v2"
 SUMMARY_TTL_SECONDS = 300
+PROCESS_MEMO_SECONDS = 2.0
 
 _parts: list[Callable[[], dict[str, Any]]] = []
+_memo_lock = threading.Lock()
+_memo: tuple[float, bytes] | None = None
 
 
 def register_summary_part(part: Callable[[], dict[str, Any]]) -> None:
@@ -26,6 +37,9 @@ def register_summary_part(part: Callable[[], dict[str, Any]]) -> None:
 
 def covenant_summary_changed() -> None:
     """Call (after commit) whenever a posting, a nation or a project changes."""
+    global _memo
+    with _memo_lock:
+        _memo = None
     cache.delete(SUMMARY_CACHE_KEY)
 
 
@@ -51,9 +65,39 @@ def _compute() -> dict[str, Any]:
     return summary
 
 
-def covenant_summary() -> dict[str, Any]:
-    summary = cache.get(SUMMARY_CACHE_KEY)
-    if summary is None:
+def _as_json(summary: dict[str, Any]) -> bytes:
+    """Decimals as strings (money with its two places), everything else as it is."""
+    return json.dumps(
+        {
+            key: str(value) if isinstance(value, Decimal) else value
+            for key, value in summary.items()
+        },
+        separators=(",", ":"),
+    ).encode()
+
+
+def _cached() -> tuple[dict[str, Any], bytes]:
+    cached = cache.get(SUMMARY_CACHE_KEY)
+    if cached is None:
         summary = _compute()
-        cache.set(SUMMARY_CACHE_KEY, summary, SUMMARY_TTL_SECONDS)
-    return summary
+        cached = (summary, _as_json(summary))
+        cache.set(SUMMARY_CACHE_KEY, cached, SUMMARY_TTL_SECONDS)
+    return cached
+
+
+def covenant_summary() -> dict[str, Any]:
+    """The summary with Decimals, for the pages."""
+    return _cached()[0]
+
+
+def covenant_summary_json() -> bytes:
+    """The summary as JSON bytes, for the API's hot path."""
+    global _memo
+    now = time.monotonic()
+    memo = _memo
+    if memo is not None and now - memo[0] < PROCESS_MEMO_SECONDS:
+        return memo[1]
+    body = _cached()[1]
+    with _memo_lock:
+        _memo = (now, body)
+    return body

@@ -42,9 +42,13 @@ def _nations_present(request: Any) -> None:
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
 
+    from covenant.summary import covenant_summary_changed
+
     cache.clear()
+    covenant_summary_changed()  # and the per-process memo
     yield
     cache.clear()
+    covenant_summary_changed()
 
 
 @pytest.fixture

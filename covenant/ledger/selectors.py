@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import DecimalField, Prefetch, Q, QuerySet, Sum
 
 from covenant.access.principal import Principal, may
@@ -55,14 +56,32 @@ def _totals_from_sums(row: dict) -> LedgerTotals:
     )
 
 
+NATION_TOTALS_CACHE_KEY = "covenant:ledger:nation-totals:v1"
+NATION_TOTALS_TTL_SECONDS = 300
+
+
+def ledger_totals_changed() -> None:
+    """Call after commit of a posting: the per-nation totals are recomputed on the next read."""
+    cache.delete(NATION_TOTALS_CACHE_KEY)
+
+
+def _all_nation_totals() -> dict[int, LedgerTotals]:
+    totals = cache.get(NATION_TOTALS_CACHE_KEY)
+    if totals is None:
+        with all_nations(reason="public per-nation ledger totals"):
+            rows = LedgerLine.objects.values("nation_id").order_by().annotate(**_coalesce_sums())
+            totals = {row["nation_id"]: _totals_from_sums(row) for row in rows}
+        cache.set(NATION_TOTALS_CACHE_KEY, totals, NATION_TOTALS_TTL_SECONDS)
+    return totals
+
+
 def ledger_totals_by_nation(*, nation_ids: list[int] | None = None) -> dict[int, LedgerTotals]:
-    """Totals per nation, in one grouped query (all nations, or those listed)."""
-    with all_nations(reason="public per-nation ledger totals"):
-        lines = LedgerLine.objects.all()
-        if nation_ids is not None:
-            lines = lines.filter(nation_id__in=nation_ids)
-        rows = lines.values("nation_id").order_by().annotate(**_coalesce_sums())
-        return {row["nation_id"]: _totals_from_sums(row) for row in rows}
+    """Totals per nation (all nations, or those listed): one grouped query over the lines,
+    cached until the next posting."""
+    totals = _all_nation_totals()
+    if nation_ids is None:
+        return dict(totals)
+    return {nation_id: totals[nation_id] for nation_id in nation_ids if nation_id in totals}
 
 
 def ledger_totals() -> LedgerTotals:

@@ -19,6 +19,7 @@ from covenant.nations.tenancy import nation_scope
 from covenant.summary import covenant_summary_changed
 
 from .models import Account, Kind, LedgerEntry, LedgerLine
+from .selectors import ledger_totals_changed
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000000.00")  # one trillion USD: far above any single posting
@@ -53,6 +54,11 @@ def _check_balanced(lines: Sequence[Line]) -> None:
     credits = sum((line.credit for line in lines), Decimal("0"))
     if debits != credits:
         raise Invalid(f"unbalanced posting: debits {debits} ≠ credits {credits}")
+
+
+def _totals_changed() -> None:
+    ledger_totals_changed()
+    covenant_summary_changed()
 
 
 def ledger_post(
@@ -112,7 +118,10 @@ def ledger_post(
                 "source": source,
             },
         )
-        transaction.on_commit(covenant_summary_changed)
+        # Now (so this transaction reads its own writes) and again after commit (so that a reader
+        # who recomputed in between from the old rows does not leave a stale total behind).
+        _totals_changed()
+        transaction.on_commit(_totals_changed)
     return entry
 
 
