@@ -1,9 +1,11 @@
 """Root URLs: pages, accounts, the API v1, health probes, the admin."""
 
+import os
 from typing import Any
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.module_loading import import_string
 
 from covenant import health
 from covenant.api.errors import json_error_view
@@ -13,11 +15,16 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("n/<str:iso3>/", pages.nation_page, name="nation"),
     path("accounts/", include("allauth.urls")),
+    path("", include("sectors.core.urls")),
+    path("api/v1/", include("sectors.core.api_urls")),
     path("api/v1/", include("covenant.api.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
+
+if os.environ.get("COVENANT_BENCH") == "1":  # `make bench` only: the stack's ceiling, no DB
+    urlpatterns.append(path("bench/bare/", import_string("benchmarks.bare.bare_json")))
 
 
 def handler404(request: Any, exception: Any = None) -> Any:

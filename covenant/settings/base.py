@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -53,7 +54,8 @@ INSTALLED_APPS = [
     "covenant.ledger",
     "covenant.api",
     "covenant.pages",
-    # the six sectors
+    # the six sectors, on their shared base
+    "sectors.core",
     "sectors.agriculture",
     "sectors.minerals",
     "sectors.energy",

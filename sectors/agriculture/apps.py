@@ -1,12 +1,8 @@
-from django.apps import AppConfig
+from sectors.core.sector_app import SectorAppConfig
 
 
-class AgricultureConfig(AppConfig):
+class AgricultureConfig(SectorAppConfig):
+    default = True
     name = "sectors.agriculture"
     label = "sector_agriculture"
     verbose_name = "Agriculture"
-
-    def ready(self) -> None:
-        from covenant.nations.sectors import register_sector
-
-        register_sector("agriculture", "Agriculture")

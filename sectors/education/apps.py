@@ -1,12 +1,8 @@
-from django.apps import AppConfig
+from sectors.core.sector_app import SectorAppConfig
 
 
-class EducationConfig(AppConfig):
+class EducationConfig(SectorAppConfig):
+    default = True
     name = "sectors.education"
     label = "sector_education"
     verbose_name = "Education"
-
-    def ready(self) -> None:
-        from covenant.nations.sectors import register_sector
-
-        register_sector("education", "Education")

@@ -1,12 +1,8 @@
-from django.apps import AppConfig
+from sectors.core.sector_app import SectorAppConfig
 
 
-class EnergyConfig(AppConfig):
+class EnergyConfig(SectorAppConfig):
+    default = True
     name = "sectors.energy"
     label = "sector_energy"
     verbose_name = "Energy"
-
-    def ready(self) -> None:
-        from covenant.nations.sectors import register_sector
-
-        register_sector("energy", "Energy")

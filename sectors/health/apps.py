@@ -1,12 +1,8 @@
-from django.apps import AppConfig
+from sectors.core.sector_app import SectorAppConfig
 
 
-class HealthConfig(AppConfig):
+class HealthConfig(SectorAppConfig):
+    default = True
     name = "sectors.health"
     label = "sector_health"
     verbose_name = "Health"
-
-    def ready(self) -> None:
-        from covenant.nations.sectors import register_sector
-
-        register_sector("health", "Health")

@@ -1,12 +1,8 @@
-from django.apps import AppConfig
+from sectors.core.sector_app import SectorAppConfig
 
 
-class MineralsConfig(AppConfig):
+class MineralsConfig(SectorAppConfig):
+    default = True
     name = "sectors.minerals"
     label = "sector_minerals"
     verbose_name = "Minerals"
-
-    def ready(self) -> None:
-        from covenant.nations.sectors import register_sector
-
-        register_sector("minerals", "Minerals")

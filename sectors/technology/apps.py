@@ -1,12 +1,8 @@
-from django.apps import AppConfig
+from sectors.core.sector_app import SectorAppConfig
 
 
-class TechnologyConfig(AppConfig):
+class TechnologyConfig(SectorAppConfig):
+    default = True
     name = "sectors.technology"
     label = "sector_technology"
     verbose_name = "Technology"
-
-    def ready(self) -> None:
-        from covenant.nations.sectors import register_sector
-
-        register_sector("technology", "Technology")

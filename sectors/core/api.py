@@ -1,0 +1,313 @@
+"""The sectors' REST API: sectors with their totals, the public project catalogue, project
+writes, minerals profit distributions and the ESG CSV reports. Thin: rules live in services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from covenant.api.base import (
+    MAX_TEXT,
+    CovenantAPIView,
+    NationAPIView,
+    StrictSerializer,
+    money_field,
+)
+from covenant.errors import Conflict, NotFound
+from covenant.nations.selectors import nation_get
+
+from .esg import esg_csv_lines
+from .models import Project, ProjectStatus
+from .registry import sector_spec, sector_specs
+from .selectors import project_get, project_list, sector_detail, sector_overviews
+from .services import MAX_BUDGET, MAX_CARBON, project_create, project_update
+
+
+def _sector_choices() -> list[str]:
+    return [spec.slug for spec in sector_specs()]
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    nation = serializers.CharField(source="nation.iso3")
+    status = serializers.CharField()
+    budget_usd = money_field()
+    carbon_tco2e = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "name",
+            "sector",
+            "nation",
+            "status",
+            "flagship",
+            "budget_usd",
+            "metrics",
+            "carbon_tco2e",
+            "description",
+            "start_on",
+            "end_on",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ProjectWriteSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, required=False)
+    status = serializers.CharField(max_length=16, required=False)
+    budget_usd = money_field(min_value=Decimal(0), max_value=MAX_BUDGET, required=False)
+    carbon_tco2e = serializers.DecimalField(
+        max_digits=20, decimal_places=2, min_value=-MAX_CARBON, max_value=MAX_CARBON, required=False
+    )
+    start_on = serializers.DateField(required=False, allow_null=True)
+    end_on = serializers.DateField(required=False, allow_null=True)
+    flagship = serializers.BooleanField(required=False)
+    metrics = serializers.JSONField(required=False)
+
+    def validate_status(self, value: str) -> str:
+        if value not in ProjectStatus.values:
+            raise serializers.ValidationError(f"one of {', '.join(ProjectStatus.values)}")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs.get("start_on"), attrs.get("end_on")
+        if start and end and end < start:
+            raise serializers.ValidationError({"end_on": ["must not be before start_on"]})
+        return attrs
+
+
+class ProjectCreateSerializer(ProjectWriteSerializer):
+    sector = serializers.ChoiceField(choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = _sector_choices()  # type: ignore[attr-defined]
+
+
+class ProjectUpdateSerializer(ProjectWriteSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+
+
+class ProfitDistributionInSerializer(StrictSerializer):
+    profit_usd = money_field(min_value=Decimal("0.01"), max_value=Decimal("1000000000000.00"))
+
+
+class ProfitDistributionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    project = serializers.IntegerField()
+    profit_usd = money_field()
+    community_usd = money_field()
+    fund_usd = money_field()
+    reinvestment_usd = money_field()
+    distributed_on = serializers.DateField()
+    ledger_entry = serializers.IntegerField(allow_null=True)
+
+
+class SectorSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    summary = serializers.CharField()
+    projects = serializers.IntegerField()
+    budget_usd = money_field()
+    carbon_tco2e = serializers.DecimalField(max_digits=20, decimal_places=2)
+    metrics = serializers.DictField()
+    verse = serializers.DictField(allow_null=True)
+
+
+class SectorRegionSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    projects = serializers.IntegerField()
+    budget_usd = money_field()
+    carbon_tco2e = serializers.DecimalField(max_digits=20, decimal_places=2)
+    metrics = serializers.DictField()
+
+
+class SectorDetailSerializer(SectorSerializer):
+    by_region = SectorRegionSerializer(many=True)
+
+
+class SectorPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = SectorSerializer(many=True)
+
+
+class ProjectFilterSerializer(serializers.Serializer):
+    sector = serializers.ChoiceField(choices=[], required=False)
+    nation = serializers.CharField(max_length=3, min_length=3, required=False)
+    status = serializers.ChoiceField(choices=ProjectStatus.values, required=False)
+    flagship = serializers.BooleanField(required=False, allow_null=True, default=None)
+    q = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = _sector_choices()  # type: ignore[attr-defined]
+
+
+def _require_login(view: CovenantAPIView) -> None:
+    if not view.principal.is_authenticated:
+        raise exceptions.NotAuthenticated()
+
+
+def _listing(data: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"count": len(data), "next": None, "previous": None, "results": data}
+
+
+class SectorListView(CovenantAPIView):
+    @extend_schema(
+        operation_id="sectors_list",
+        responses=SectorPageSerializer,
+        summary="The six sectors with their totals and a Codex verse",
+    )
+    def get(self, request: Request) -> Response:
+        return Response(_listing(sector_overviews()))
+
+
+class SectorDetailView(CovenantAPIView):
+    @extend_schema(
+        operation_id="sectors_retrieve",
+        responses=SectorDetailSerializer,
+        summary="One sector's totals, and the same by region",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        detail = sector_detail(slug)
+        if detail is None:
+            raise NotFound("no such sector")
+        return Response(detail)
+
+
+class ProjectListView(ListAPIView, CovenantAPIView):
+    serializer_class = ProjectSerializer
+
+    def get_queryset(self) -> Any:
+        filters = ProjectFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        params = filters.validated_data
+        nation = None
+        if params.get("nation"):
+            nation = nation_get(iso3=params["nation"])
+            if nation is None:
+                raise serializers.ValidationError({"nation": ["no such nation"]})
+        return project_list(
+            sector=params.get("sector"),
+            nation=nation,
+            status=params.get("status"),
+            flagship=params.get("flagship"),
+            q=params.get("q"),
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("sector", str),
+            OpenApiParameter("nation", str, description="ISO 3166 alpha-3"),
+            OpenApiParameter("status", str),
+            OpenApiParameter("flagship", bool),
+            OpenApiParameter("q", str, description="full-text search of names and descriptions"),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+def _project_or_404(project_id: int) -> Project:
+    project = project_get(project_id=project_id)
+    if project is None:
+        raise NotFound("no such project")
+    return project
+
+
+class ProjectDetailView(CovenantAPIView):
+    @extend_schema(responses=ProjectSerializer)
+    def get(self, request: Request, project_id: int) -> Response:
+        return Response(ProjectSerializer(_project_or_404(project_id)).data)
+
+    @extend_schema(request=ProjectUpdateSerializer, responses=ProjectSerializer)
+    def patch(self, request: Request, project_id: int) -> Response:
+        _require_login(self)
+        project = _project_or_404(project_id)
+        body = ProjectUpdateSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        project = project_update(
+            project=project, fields=dict(body.validated_data), actor=self.principal
+        )
+        return Response(ProjectSerializer(project).data)
+
+
+class NationProjectListView(NationAPIView):
+    @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
+    def post(self, request: Request, iso3: str) -> Response:
+        _require_login(self)
+        body = ProjectCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = dict(body.validated_data)
+        sector = fields.pop("sector")
+        project = project_create(
+            nation=self.nation, sector=sector, fields=fields, actor=self.principal
+        )
+        return Response(ProjectSerializer(project).data, status=201)
+
+
+class ProfitDistributionView(CovenantAPIView):
+    @extend_schema(
+        request=ProfitDistributionInSerializer,
+        responses={201: ProfitDistributionSerializer},
+        summary="Split a minerals profit 50/30/20 (the fund's 30 % goes to the ledger)",
+    )
+    def post(self, request: Request, project_id: int) -> Response:
+        _require_login(self)
+        project = _project_or_404(project_id)
+        spec = sector_spec(project.sector)
+        if spec is None or spec.distribute_profit is None:
+            raise Conflict("profit distributions apply to minerals projects only")
+        body = ProfitDistributionInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        distribution = spec.distribute_profit(
+            project=project, profit_usd=body.validated_data["profit_usd"], actor=self.principal
+        )
+        return Response(
+            {
+                "id": distribution.pk,
+                "project": project.pk,
+                "profit_usd": str(distribution.profit_usd),
+                "community_usd": str(distribution.community_usd),
+                "fund_usd": str(distribution.fund_usd),
+                "reinvestment_usd": str(distribution.reinvestment_usd),
+                "distributed_on": distribution.distributed_on.isoformat(),
+                "ledger_entry": distribution.ledger_entry_id,
+            },
+            status=201,
+        )
+
+
+def _csv_response(lines: Any, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class NationEsgView(CovenantAPIView):
+    @extend_schema(summary="ESG report of a nation's projects (CSV)", responses={200: str})
+    def get(self, request: Request, iso3: str) -> StreamingHttpResponse:
+        nation = nation_get(iso3=iso3)
+        if nation is None:
+            raise NotFound("no such nation")
+        return _csv_response(esg_csv_lines(nation=nation), f"esg-{nation.iso3.lower()}.csv")
+
+
+class SectorEsgView(CovenantAPIView):
+    @extend_schema(summary="ESG report of a sector's projects (CSV)", responses={200: str})
+    def get(self, request: Request, slug: str) -> StreamingHttpResponse:
+        if sector_spec(slug) is None:
+            raise NotFound("no such sector")
+        return _csv_response(esg_csv_lines(sector=slug), f"esg-{slug}.csv")

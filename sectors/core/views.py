@@ -1,0 +1,65 @@
+"""The sector pages: totals, the region chart, the verse and the filterable project list."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from covenant.nations.models import Nation
+from covenant.nations.selectors import nation_get
+
+from .models import ProjectStatus
+from .presentation import metric_rows, region_chart
+from .registry import sector_spec
+from .selectors import project_list, sector_detail
+
+PAGE_SIZE = 25
+
+
+def sector_page(request: HttpRequest, slug: str) -> HttpResponse:
+    spec = sector_spec(slug)
+    detail = sector_detail(slug)
+    if spec is None or detail is None:
+        raise Http404("no such sector")
+    status = request.GET.get("status", "")
+    status = status if status in ProjectStatus.values else ""
+    iso3 = request.GET.get("nation", "")[:3].upper()
+    nation = nation_get(iso3=iso3) if iso3 else None
+    flagship = request.GET.get("flagship") == "1"
+    q = request.GET.get("q", "")[:120]
+    projects = project_list(
+        sector=slug,
+        nation=nation,
+        status=status or None,
+        flagship=True if flagship else None,
+        q=q or None,
+    )
+    page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {
+        "status": status,
+        "nation": nation.iso3 if nation else "",
+        "flagship": "1" if flagship else "",
+        "q": q,
+    }
+    query = "&".join(f"{key}={value}" for key, value in filters.items() if value)
+    context = {
+        "spec": spec,
+        "detail": detail,
+        "page": page,
+        "filters": filters,
+        "query": query,
+        "statuses": ProjectStatus.choices,
+    }
+    if getattr(request, "htmx", False) and request.headers.get("HX-Target") == "projects-list":
+        return render(request, "sectors/_projects.html", context)
+    context.update(
+        metrics=metric_rows(spec, detail["metrics"]),
+        chart=region_chart(spec, detail["by_region"]),
+        nations=Nation.objects.order_by("name").only("iso3", "name"),
+        regions=[
+            {**item, "metric_rows": metric_rows(spec, item["metrics"])}
+            for item in detail["by_region"]
+        ],
+    )
+    return render(request, "sectors/sector.html", context)
