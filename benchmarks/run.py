@@ -37,18 +37,23 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.growth import BASE_PROJECTS  # noqa: E402  (after the path fix-up above)
+from benchmarks.growth import BASE_PROJECTS, GROWN_PROJECTS  # noqa: E402  (after the path fix-up above)
 
 # --- What is measured. Add endpoints here. --------------------------------------------------------
 # (name, path) served by gunicorn and measured for req/s and latency, against the bare view.
 THROUGHPUT_ENDPOINTS: list[tuple[str, str]] = [
     ("covenant summary", "/api/v1/covenant/"),
     ("nations list", "/api/v1/nations/"),
+    ("sector summary", "/api/v1/sectors/"),
+    ("sector detail", "/api/v1/sectors/energy/"),
+    ("project list", "/api/v1/projects/"),
+    ("project list by sector", "/api/v1/projects/?sector=health"),
 ]
 BARE: tuple[str, str] = ("bare Django JSON", "/bench/bare/")
 # (name in THROUGHPUT_ENDPOINTS, minimum req/s as a fraction of the bare view's): SPEC §7.
 THROUGHPUT_BARS: list[tuple[str, float]] = [
     ("covenant summary", 0.50),
+    ("sector summary", 0.50),
 ]
 # (name, path) whose SQL query count must not grow when the data grows by GROWTH_FACTOR.
 QUERY_COUNT_ENDPOINTS: list[tuple[str, str]] = [
@@ -56,6 +61,12 @@ QUERY_COUNT_ENDPOINTS: list[tuple[str, str]] = [
     ("nations list", "/api/v1/nations/"),
     ("nation detail", "/api/v1/nations/KEN/"),
     ("nations by region", "/api/v1/nations/?region=Africa"),
+    ("sector summary", "/api/v1/sectors/"),
+    ("sector detail", "/api/v1/sectors/energy/"),
+    ("project list", "/api/v1/projects/"),
+    ("project list by sector", "/api/v1/projects/?sector=health"),
+    ("project search", "/api/v1/projects/?q=solar"),
+    ("project detail", "/api/v1/projects/1/"),
 ]
 GROWTH_FACTOR = 10
 
@@ -286,6 +297,18 @@ def throughput(port: int, args: argparse.Namespace) -> dict[str, dict[str, Any]]
     return summary
 
 
+def measured_phase(log_path: Path, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Start gunicorn on a fresh port, check the endpoints, measure them, stop it."""
+    port = free_port()
+    step(f"gunicorn on 127.0.0.1:{port}")
+    server = start_gunicorn(port, log_path)
+    try:
+        check_endpoints(port)
+        return throughput(port, args)
+    finally:
+        stop_gunicorn(server)
+
+
 def query_counts() -> dict[str, Any]:
     done = subprocess.run(
         [
@@ -366,9 +389,9 @@ def print_query_counts(scaling: dict[str, Any]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="make bench")
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds, per measurement")
-    parser.add_argument("--duration", type=float, default=6.0, help="seconds, per measurement")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds, per measurement")
     parser.add_argument("--connections", type=int, default=8)
     args = parser.parse_args(argv)
     began = time.perf_counter()
@@ -394,23 +417,25 @@ def main(argv: list[str] | None = None) -> int:
     manage("migrate", "--noinput")
     manage("seed", "--demo", "--projects", str(SEED_PROJECTS))
 
-    port = free_port()
-    step(f"gunicorn on 127.0.0.1:{port}")
     log_path = RESULTS_DIR / "gunicorn.log"
-    server = start_gunicorn(port, log_path)
-    try:
-        check_endpoints(port)
-        step("throughput (req/s, latency)")
-        summary = throughput(port, args)
-    finally:
-        stop_gunicorn(server)
+    step(f"throughput (req/s, latency) at the seeded size ({SEED_PROJECTS} projects)")
+    summary = measured_phase(log_path, args)
 
-    step(f"query counts, seeded data then x{GROWTH_FACTOR}")
+    step(
+        f"query counts, seeded data then grown (x{GROWTH_FACTOR} ledger, {GROWN_PROJECTS} projects)"
+    )
     scaling = query_counts()
 
+    redis_prepare()  # the grown data starts with an empty cache, as after a deploy
+    step(f"throughput again on the grown data ({GROWN_PROJECTS} projects)")
+    grown = measured_phase(log_path, args)
+
+    print(f"\nThroughput with {SEED_PROJECTS} projects")
     bars = print_throughput(summary)
+    print(f"\nThroughput with {GROWN_PROJECTS} projects and x{GROWTH_FACTOR} ledger")
+    grown_bars = print_throughput(grown)
     constant = print_query_counts(scaling)
-    errors = sum(entry["errors"] for entry in summary.values())
+    errors = sum(entry["errors"] for entry in [*summary.values(), *grown.values()])
     if errors:
         print(f"warning: {errors} failed requests during the load (see {log_path})")
     elapsed = time.perf_counter() - began
@@ -433,6 +458,8 @@ def main(argv: list[str] | None = None) -> int:
         },
         "throughput": summary,
         "throughput_bars": bars,
+        "throughput_grown": grown,
+        "throughput_grown_bars": grown_bars,
         "query_counts": scaling,
         "query_counts_constant": constant,
         "elapsed_s": elapsed,
