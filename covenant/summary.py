@@ -10,8 +10,6 @@ within PROCESS_MEMO_SECONDS."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Count, Sum
 
+from covenant.memo import ProcessMemo, clear_process_memos
 from covenant.nations.models import CONTRIBUTION_RATE, Nation
 
 SUMMARY_CACHE_KEY = "covenant:summary:v2"
@@ -26,8 +25,7 @@ SUMMARY_TTL_SECONDS = 300
 PROCESS_MEMO_SECONDS = 2.0
 
 _parts: list[Callable[[], dict[str, Any]]] = []
-_memo_lock = threading.Lock()
-_memo: tuple[float, bytes] | None = None
+_json_memo: ProcessMemo[bytes] = ProcessMemo(PROCESS_MEMO_SECONDS)
 
 
 def register_summary_part(part: Callable[[], dict[str, Any]]) -> None:
@@ -37,9 +35,7 @@ def register_summary_part(part: Callable[[], dict[str, Any]]) -> None:
 
 def covenant_summary_changed() -> None:
     """Call (after commit) whenever a posting, a nation or a project changes."""
-    global _memo
-    with _memo_lock:
-        _memo = None
+    clear_process_memos()
     cache.delete(SUMMARY_CACHE_KEY)
 
 
@@ -92,12 +88,4 @@ def covenant_summary() -> dict[str, Any]:
 
 def covenant_summary_json() -> bytes:
     """The summary as JSON bytes, for the API's hot path."""
-    global _memo
-    now = time.monotonic()
-    memo = _memo
-    if memo is not None and now - memo[0] < PROCESS_MEMO_SECONDS:
-        return memo[1]
-    body = _cached()[1]
-    with _memo_lock:
-        _memo = (now, body)
-    return body
+    return _json_memo.get("summary", lambda: _cached()[1])

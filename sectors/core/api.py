@@ -6,10 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -21,12 +22,21 @@ from covenant.api.base import (
     money_field,
 )
 from covenant.errors import Conflict, NotFound
+from covenant.memo import ProcessMemo
 from covenant.nations.selectors import nation_get
+from covenant.summary import PROCESS_MEMO_SECONDS
 
 from .esg import esg_csv_lines
 from .models import Project, ProjectStatus
 from .registry import sector_spec, sector_specs
-from .selectors import project_get, project_list, sector_detail, sector_overviews
+from .selectors import (
+    project_count,
+    project_get,
+    project_list,
+    sector_detail,
+    sector_overviews,
+    sector_statistics,
+)
 from .services import MAX_BUDGET, MAX_CARBON, project_create, project_update
 
 
@@ -164,36 +174,60 @@ def _listing(data: list[dict[str, Any]]) -> dict[str, Any]:
     return {"count": len(data), "next": None, "previous": None, "results": data}
 
 
+# The sector summaries are public and hot: rendered once, then served from this process for a
+# couple of seconds (a project write clears it at once here; see covenant.memo).
+_rendered: ProcessMemo[bytes | None] = ProcessMemo(PROCESS_MEMO_SECONDS)
+
+
+def _json(data: Any) -> bytes:
+    return bytes(JSONRenderer().render(data))
+
+
 class SectorListView(CovenantAPIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
     @extend_schema(
         operation_id="sectors_list",
         responses=SectorPageSerializer,
         summary="The six sectors with their totals and a Codex verse",
     )
-    def get(self, request: Request) -> Response:
-        return Response(_listing(sector_overviews()))
+    def get(self, request: Request) -> HttpResponse:
+        body = _rendered.get("sectors", lambda: _json(_listing(sector_overviews())))
+        return HttpResponse(body, content_type="application/json")
 
 
 class SectorDetailView(CovenantAPIView):
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+
     @extend_schema(
         operation_id="sectors_retrieve",
         responses=SectorDetailSerializer,
         summary="One sector's totals, and the same by region",
     )
-    def get(self, request: Request, slug: str) -> Response:
-        detail = sector_detail(slug)
-        if detail is None:
+    def get(self, request: Request, slug: str) -> HttpResponse:
+        def render() -> bytes | None:
+            detail = sector_detail(slug)
+            return None if detail is None else _json(detail)
+
+        body = _rendered.get(("sector", slug[:40]), render)
+        if body is None:
             raise NotFound("no such sector")
-        return Response(detail)
+        return HttpResponse(body, content_type="application/json")
 
 
 class ProjectListView(ListAPIView, CovenantAPIView):
     serializer_class = ProjectSerializer
 
+    _filters: dict[str, Any]
+
     def get_queryset(self) -> Any:
         filters = ProjectFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
-        params = filters.validated_data
+        params = self._filters = {
+            key: value for key, value in filters.validated_data.items() if value not in (None, "")
+        }
         nation = None
         if params.get("nation"):
             nation = nation_get(iso3=params["nation"])
@@ -206,6 +240,15 @@ class ProjectListView(ListAPIView, CovenantAPIView):
             flagship=params.get("flagship"),
             q=params.get("q"),
         )
+
+    def known_count(self) -> int | None:
+        """Unfiltered or by sector only: the count is in the cached statistics."""
+        if not set(self._filters) <= {"sector"}:
+            return None
+        if "sector" in self._filters:
+            totals = sector_statistics().get(self._filters["sector"])
+            return totals.projects if totals is not None else 0
+        return project_count()
 
     @extend_schema(
         parameters=[

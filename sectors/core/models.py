@@ -44,7 +44,9 @@ class Project(NationOwned):
         ordering = ["-flagship", "name", "id"]
         indexes = [
             models.Index(fields=["sector", "status"], name="project_sector_status"),
-            models.Index(fields=["flagship", "name"], name="project_flagship_name"),
+            # the catalogue's order (flagships first, then by name), with and without a sector
+            models.Index(fields=["-flagship", "name", "id"], name="project_catalogue_order"),
+            models.Index(fields=["sector", "-flagship", "name", "id"], name="project_sector_order"),
         ]
         constraints = [
             models.CheckConstraint(

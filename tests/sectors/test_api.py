@@ -85,7 +85,10 @@ def test_reads_take_constant_queries(api: Any, cast: Cast, kenya: Nation) -> Non
     def queries(url: str) -> int:
         from django.core.cache import cache
 
+        from covenant.memo import clear_process_memos
+
         cache.clear()
+        clear_process_memos()
         with CaptureQueriesContext(connection) as captured:
             assert api.get(url).status_code == 200
         return len(captured)
@@ -410,3 +413,21 @@ def test_one_cent_profit_posts_nothing_to_the_fund(
     body = client.post(url, {"profit_usd": "0.01"}, format="json").json()
     assert body["community_usd"] == "0.01" and body["fund_usd"] == "0.00"
     assert body["ledger_entry"] is None
+
+
+@pytest.mark.django_db
+def test_the_project_list_count_comes_from_the_statistics_and_matches_the_table(
+    client, projects
+) -> None:
+    from sectors.core.models import Project
+    from sectors.core.services import sector_statistics_changed
+
+    sector_statistics_changed()
+    with all_nations(reason="test: the true counts"):
+        every = Project.objects.count()
+        energy = Project.objects.filter(sector="energy").count()
+        not_flagship = Project.objects.filter(flagship=False).count()
+    assert client.get("/api/v1/projects/").json()["count"] == every
+    assert client.get("/api/v1/projects/?sector=energy").json()["count"] == energy == 2
+    assert client.get("/api/v1/projects/?flagship=false").json()["count"] == not_flagship
+    assert client.get("/api/v1/projects/?sector=energy&nation=KEN").json()["count"] == 1
