@@ -10,8 +10,16 @@ from typing import Any
 from .registry import Metric, MetricKind, SectorSpec
 
 
-def metric_display(metric: Metric, value: Any, *, total: bool = True) -> str:
-    """A metric's figure as people read it: 4,000 MW, 187,800,000 people, 62.5 % (mean)."""
+def _usd_compact(amount: Decimal) -> str:
+    for power, suffix in ((12, "T"), (9, "B"), (6, "M")):
+        if abs(amount) >= Decimal(10) ** power:
+            return f"${amount / Decimal(10) ** power:,.2f} {suffix}"
+    return f"${amount:,.2f}"
+
+
+def metric_display(metric: Metric, value: Any, *, total: bool = True, compact: bool = False) -> str:
+    """A metric's figure as people read it: 4,000 MW, 187,800,000 people, 62.5 % (mean);
+    `compact` shortens money for the cards ($38.04 B)."""
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -24,20 +32,20 @@ def metric_display(metric: Metric, value: Any, *, total: bool = True) -> str:
     )
     text = f"{amount:,f}"
     if metric.unit == "USD":
-        return f"${text}"
+        return _usd_compact(amount) if compact else f"${text}"
     if metric.kind is MetricKind.PERCENT:
         return f"{text} % (mean)" if total else f"{text} %"
     return f"{text} {metric.unit}".strip()
 
 
 def metric_rows(
-    spec: SectorSpec, metrics: dict[str, Any], *, total: bool = True
+    spec: SectorSpec, metrics: dict[str, Any], *, total: bool = True, compact: bool = False
 ) -> list[dict[str, str]]:
     return [
         {
             "key": metric.key,
             "label": metric.label,
-            "value": metric_display(metric, metrics.get(metric.key), total=total),
+            "value": metric_display(metric, metrics.get(metric.key), total=total, compact=compact),
         }
         for metric in spec.metrics
     ]

@@ -20,5 +20,7 @@ def sector_cards(heading_level: int = 2) -> dict[str, Any]:
         spec = sector_spec(overview["slug"])
         if spec is None:
             continue
-        cards.append({**overview, "metric_rows": metric_rows(spec, overview["metrics"])})
+        cards.append(
+            {**overview, "metric_rows": metric_rows(spec, overview["metrics"], compact=True)}
+        )
     return {"cards": cards}
