@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from covenant.access import api as access_api
+from covenant.audit import api as audit_api
 from covenant.ledger import api as ledger_api
 from covenant.nations import api as nations_api
 
@@ -36,6 +37,8 @@ urlpatterns = [
         ledger_api.LedgerEntryReverseView.as_view(),
         name="api-ledger-entry-reverse",
     ),
+    path("audit/entries/", audit_api.AuditEntryListView.as_view(), name="api-audit-entries"),
+    path("audit/verify/", audit_api.AuditVerifyView.as_view(), name="api-audit-verify"),
     path("me/", access_api.MeView.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -244,3 +244,39 @@ def test_concurrent_writers_do_not_fork_the_chain_on_postgresql() -> None:
     assert errors == []
     result = audit_chain_verify()
     assert result.ok and result.entries == 90
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_auditors_read_their_nations_entries_and_platform_admins_all(cast) -> None:
+    from tests.conftest import assert_error, client_for
+
+    audit_record(action="test.platform", actor="system:test")  # no nation
+    kenyan = client_for(cast.user("KEN", "auditor"))
+    mine = kenyan.get("/api/v1/audit/entries/?page_size=200").json()
+    assert mine["count"] > 0 and {row["nation"] for row in mine["results"]} == {"KEN"}
+    assert all("@" not in str(row) for row in mine["results"])
+    assert_error(kenyan.get("/api/v1/audit/entries/?nation=BRA"), 403)
+    assert kenyan.get("/api/v1/audit/entries/?nation=KEN").json()["count"] == mine["count"]
+    everything = client_for(cast.platform_admin).get("/api/v1/audit/entries/?page_size=200").json()
+    assert everything["count"] == AuditEntry.objects.count()
+    for role in ("nation_admin", "council_member", "citizen", "sector_steward", "delegate"):
+        assert_error(client_for(cast.user("KEN", role)).get("/api/v1/audit/entries/"), 403)
+        assert_error(client_for(cast.user("KEN", role)).get("/api/v1/audit/verify/"), 403)
+    assert_error(client_for(None).get("/api/v1/audit/entries/"), 401)
+
+
+@pytest.mark.django_db
+def test_the_verify_endpoint_reports_the_chain(cast) -> None:
+    from tests.conftest import client_for
+
+    write_some()
+    client = client_for(cast.user("BRA", "auditor"))
+    body = client.get("/api/v1/audit/verify/").json()
+    assert body["ok"] is True and body["first_bad"] is None
+    assert body["entries"] == AuditEntry.objects.count()
+    tamper("UPDATE audit_auditentry SET action = 'forged' WHERE sequence = 2")
+    broken = client.get("/api/v1/audit/verify/").json()
+    assert broken == {**broken, "ok": False, "first_bad": 2}

@@ -51,6 +51,7 @@ def kenyan_endpoints(kenya) -> list[tuple[str, str, dict | None]]:
         ("get", "/api/v1/ledger/entries/?nation=KEN", None),
         ("get", f"/api/v1/ledger/entries/{entry.pk}/", None),
         ("post", f"/api/v1/ledger/entries/{entry.pk}/reverse/", {"reason": "x"}),
+        ("get", "/api/v1/audit/entries/?nation=KEN", None),
     ]
 
 
@@ -100,7 +101,7 @@ def test_kenyan_roles_get_only_what_the_table_allows_at_home(cast, kenya, role) 
         expected_ok = (
             url in allowed
             or (role in ("nation_admin", "auditor") and "/roles/" in url)
-            or (role == "auditor" and url.startswith("/api/v1/ledger/entries/"))
+            or (role == "auditor" and url.startswith(("/api/v1/ledger/entries/", "/api/v1/audit/")))
         )
         assert (response.status_code == 200) == expected_ok, (role, url, response.status_code)
 
