@@ -3,12 +3,13 @@
 Every tenant-owned model derives from `NationOwned`. Its default manager refuses to build a query
 unless a nation is in scope (`nation_scope`), and then filters to that nation. The one way to read
 across nations is `all_nations(reason=...)`: explicit, greppable, logged with its reason, and its
-call sites are pinned by a test (tests/nations/test_tenancy.py)."""
+call sites are pinned by a test (tests/core/test_tenancy.py)."""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -79,6 +80,23 @@ def no_scope() -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+_R = TypeVar("_R")
+
+
+def in_nation_scope(task: Callable[..., _R]) -> Callable[..., _R]:
+    """For Celery tasks, which take the nation explicitly: the first argument is the nation's
+    id, and the task's body runs inside that nation's scope."""
+
+    @functools.wraps(task)
+    def run(nation_id: int, *args: Any, **kwargs: Any) -> _R:
+        if not isinstance(nation_id, int) or isinstance(nation_id, bool):
+            raise ScopeError(f"{task.__name__} needs a nation id first, got {nation_id!r}")
+        with nation_scope(nation_id):
+            return task(nation_id, *args, **kwargs)
+
+    return run
 
 
 _M = TypeVar("_M", bound=models.Model)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -282,6 +283,10 @@ LOGGING = {
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-nightly": {
         "task": "covenant.audit.verify_chain",
-        "schedule": 24 * 60 * 60,
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "open-the-year-with-its-pledges": {
+        "task": "covenant.ledger.open_year",
+        "schedule": crontab(month_of_year=1, day_of_month=1, hour=0, minute=5),
     },
 }

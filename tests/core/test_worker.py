@@ -35,6 +35,7 @@ def live_worker(settings: Any) -> Iterator[Any]:
     saved = (app.conf.task_always_eager, app.conf.result_backend)
     app.conf.task_always_eager = False
     app.conf.result_backend = REDIS_URL
+    app._local.__dict__.pop("backend", None)  # the app caches its backend per thread
     try:
         with start_worker(
             app, pool="solo", perform_ping_check=False, shutdown_timeout=10
@@ -42,6 +43,7 @@ def live_worker(settings: Any) -> Iterator[Any]:
             yield worker
     finally:
         app.conf.task_always_eager, app.conf.result_backend = saved
+        app._local.__dict__.pop("backend", None)
         connections.close_all()
 
 
@@ -66,3 +68,17 @@ def test_readiness_sees_the_real_broker(client) -> None:
     body = client.get("/readyz").json()
     assert body["checks"]["broker"] == {**body["checks"]["broker"], "ok": True, "mode": "broker"}
     assert body["checks"]["cache"]["backend"] == "RedisCache"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nation_task_runs_on_the_worker_in_its_nation(live_worker) -> None:
+    from covenant.ledger.models import Kind, LedgerEntry
+    from covenant.ledger.tasks import pledge_for_nation
+    from covenant.nations.models import Nation
+    from covenant.nations.tenancy import nation_scope
+
+    kenya = Nation.objects.get(iso3="KEN")
+    assert pledge_for_nation.delay(kenya.pk, 2031).get(timeout=20) is True
+    assert pledge_for_nation.delay(kenya.pk, 2031).get(timeout=20) is False
+    with nation_scope(kenya):
+        assert LedgerEntry.objects.filter(kind=Kind.PLEDGE, fiscal_year=2031).count() == 1
