@@ -38,6 +38,22 @@ def user_get_or_create(*, email: str) -> tuple[User, bool]:
     return user, True
 
 
+def _role_audit(action: str, *, actor: Principal, assignment: RoleAssignment) -> None:
+    """The audit entry of a role change: pseudonyms only."""
+    audit_record(
+        action=action,
+        actor=actor.pseudonym,
+        nation=assignment.nation,
+        target_type="role_assignment",
+        target_id=assignment.pk,
+        data={
+            "subject": assignment.user.pseudonym,
+            "role": assignment.role,
+            "sector": assignment.sector,
+        },
+    )
+
+
 def _validate_nation_role(role: str, sector: str) -> Role:
     try:
         parsed = Role(role)
@@ -105,13 +121,10 @@ def role_grant(
                 )
         except IntegrityError:
             raise Conflict("a concurrent grant of the same role won") from None
-        audit_record(
-            action="role.requested" if needs_approval else "role.granted",
-            actor=actor.pseudonym,
-            nation=nation,
-            target_type="role_assignment",
-            target_id=assignment.pk,
-            data={"subject": user.pseudonym, "role": parsed.value, "sector": sector},
+        _role_audit(
+            "role.requested" if needs_approval else "role.granted",
+            actor=actor,
+            assignment=assignment,
         )
     return assignment
 
@@ -146,14 +159,7 @@ def role_approve(*, assignment: RoleAssignment, actor: Principal) -> RoleAssignm
         locked.approved_by = actor.user
         locked.activated_at = timezone.now()
         locked.save(update_fields=["status", "approved_by", "activated_at"])
-        audit_record(
-            action="role.approved",
-            actor=actor.pseudonym,
-            nation=nation,
-            target_type="role_assignment",
-            target_id=locked.pk,
-            data={"subject": locked.user.pseudonym, "role": locked.role, "sector": locked.sector},
-        )
+        _role_audit("role.approved", actor=actor, assignment=locked)
     return locked
 
 
@@ -182,14 +188,7 @@ def role_revoke(*, assignment: RoleAssignment, actor: Principal) -> RoleAssignme
         locked.revoked_by = actor.user
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["status", "revoked_by", "revoked_at"])
-        audit_record(
-            action="role.revoked",
-            actor=actor.pseudonym,
-            nation=nation,
-            target_type="role_assignment",
-            target_id=locked.pk,
-            data={"subject": locked.user.pseudonym, "role": locked.role, "sector": locked.sector},
-        )
+        _role_audit("role.revoked", actor=actor, assignment=locked)
     return locked
 
 

@@ -12,14 +12,14 @@ from rest_framework.views import APIView
 from covenant.access.principal import Principal, principal_of_request
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
+from covenant.text import search_text
 
 MAX_TEXT = 10_000
-_CONTROL = dict.fromkeys(range(32))
 
 
 def query_text(request: Request, name: str, *, max_length: int = 120) -> str:
     """A query-string value, trimmed, without control characters (PostgreSQL refuses NUL)."""
-    return str(request.query_params.get(name, ""))[:max_length].translate(_CONTROL).strip()
+    return search_text(request.query_params.get(name, ""), max_length=max_length)
 
 
 class StrictSerializer(serializers.Serializer):

@@ -21,7 +21,7 @@ from covenant.api.base import (
 )
 from covenant.errors import Forbidden, NotFound
 from covenant.nations.selectors import nation_get
-from covenant.nations.tenancy import all_nations
+from covenant.nations.tenancy import all_nations, nation_scope
 
 from .models import Kind, LedgerEntry, LedgerLine
 from .selectors import ledger_entry_list
@@ -78,10 +78,6 @@ class LedgerEntryListView(ListAPIView, CovenantAPIView):
             raise serializers.ValidationError({"kind": [f"one of {', '.join(Kind.values)}"]})
         return ledger_entry_list(principal=self.principal, nation=nation, kind=kind)
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        with all_nations(reason="serialising ledger entries already filtered by the selector"):
-            return super().list(request, *args, **kwargs)
-
     @extend_schema(parameters=[OpenApiParameter("nation", str), OpenApiParameter("kind", str)])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -90,12 +86,10 @@ class LedgerEntryListView(ListAPIView, CovenantAPIView):
 class LedgerEntryDetailView(CovenantAPIView):
     @extend_schema(responses=LedgerEntrySerializer)
     def get(self, request: Request, entry_id: int) -> Response:
-        entries = ledger_entry_list(principal=self.principal)
-        with all_nations(reason="one ledger entry from the selector's readable set"):
-            entry = entries.filter(pk=entry_id).first()
-            if entry is None:
-                raise NotFound("no such posting")
-            return Response(LedgerEntrySerializer(entry).data)
+        entry = ledger_entry_list(principal=self.principal).filter(pk=entry_id).first()
+        if entry is None:
+            raise NotFound("no such posting")
+        return Response(LedgerEntrySerializer(entry).data)
 
 
 class ReversalInput(StrictSerializer):
@@ -116,7 +110,7 @@ class LedgerEntryReverseView(CovenantAPIView):
         reversal = entry_reverse(
             entry=entry, reason=payload.validated_data["reason"], actor=self.principal
         )
-        with all_nations(reason="serialising the reversal just posted"):
+        with nation_scope(reversal.nation):
             body = LedgerEntrySerializer(reversal).data
         return Response(body, status=status.HTTP_201_CREATED)
 

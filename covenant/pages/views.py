@@ -16,6 +16,7 @@ from covenant.nations.selectors import (
     regions,
 )
 from covenant.summary import covenant_summary
+from covenant.text import search_text
 
 
 def _nations_rows(nations: Any) -> list[dict[str, Any]]:
@@ -38,11 +39,8 @@ def _nations_rows(nations: Any) -> list[dict[str, Any]]:
     return rows
 
 
-_CONTROL = dict.fromkeys(range(32))
-
-
 def _param(request: HttpRequest, name: str, max_length: int) -> str:
-    return request.GET.get(name, "")[:max_length].translate(_CONTROL).strip()
+    return search_text(request.GET.get(name, ""), max_length=max_length)
 
 
 def home(request: HttpRequest) -> HttpResponse:
