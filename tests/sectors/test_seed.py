@@ -47,7 +47,25 @@ def test_flagships_reproduce_the_published_totals(api: Any) -> None:
         "health": 6,
         "education": 6,
     }
-    assert api.get("/api/v1/projects/?flagship=true").json()["count"] == 27
+    listed = api.get("/api/v1/projects/?flagship=true&page_size=50").json()
+    assert listed["count"] == 27 and len(listed["results"]) == 27
+
+    def total(sector: str, key: str) -> Decimal:
+        return sum(
+            (
+                Decimal(str(row["metrics"].get(key, 0)))
+                for row in listed["results"]
+                if row["sector"] == sector
+            ),
+            Decimal(0),
+        )
+
+    assert total("energy", "capacity_mw") == 4000
+    assert total("technology", "users_served") == 87_000_000
+    assert total("health", "beneficiaries") == 187_800_000
+    assert total("health", "facilities") == 2_225
+    assert total("education", "students") == 56_600_000
+    assert total("education", "teachers") == 243_000
 
 
 def test_generation_is_deterministic_idempotent_and_spread(api: Any) -> None:
