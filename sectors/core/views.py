@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from covenant.nations.models import Nation
 from covenant.nations.selectors import nation_get
+from covenant.text import search_text
 
 from .models import ProjectStatus
 from .presentation import metric_rows, region_chart
 from .registry import sector_spec
-from .selectors import project_list, sector_detail
+from .selectors import project_get, project_list, sector_detail
 
 PAGE_SIZE = 25
 
@@ -22,12 +25,12 @@ def sector_page(request: HttpRequest, slug: str) -> HttpResponse:
     detail = sector_detail(slug)
     if spec is None or detail is None:
         raise Http404("no such sector")
-    status = request.GET.get("status", "")
+    status = search_text(request.GET.get("status"), max_length=16)
     status = status if status in ProjectStatus.values else ""
-    iso3 = request.GET.get("nation", "")[:3].upper()
+    iso3 = search_text(request.GET.get("nation"), max_length=3).upper()
     nation = nation_get(iso3=iso3) if iso3 else None
     flagship = request.GET.get("flagship") == "1"
-    q = request.GET.get("q", "")[:120]
+    q = search_text(request.GET.get("q"), max_length=120)
     projects = project_list(
         sector=slug,
         nation=nation,
@@ -42,7 +45,7 @@ def sector_page(request: HttpRequest, slug: str) -> HttpResponse:
         "flagship": "1" if flagship else "",
         "q": q,
     }
-    query = "&".join(f"{key}={value}" for key, value in filters.items() if value)
+    query = urlencode({key: value for key, value in filters.items() if value})
     context = {
         "spec": spec,
         "detail": detail,
@@ -63,3 +66,20 @@ def sector_page(request: HttpRequest, slug: str) -> HttpResponse:
         ],
     )
     return render(request, "sectors/sector.html", context)
+
+
+def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
+    """One project as people read it: its nation, sector, status, dates, money and metrics."""
+    project = project_get(project_id=project_id)
+    spec = sector_spec(project.sector) if project is not None else None
+    if project is None or spec is None:
+        raise Http404("no such project")
+    return render(
+        request,
+        "sectors/project.html",
+        {
+            "project": project,
+            "spec": spec,
+            "metrics": metric_rows(spec, project.metrics, total=False),
+        },
+    )
