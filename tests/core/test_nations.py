@@ -134,3 +134,27 @@ def test_nation_detail_and_unknown_nation(api) -> None:
     assert prk["annual_pledge_usd"] is None and prk["pledge_missing"] is True
     missing = api.get("/api/v1/nations/XXX/")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+SEARCHES = {
+    "kenya": {"KEN"},
+    "ken": {"KEN"},
+    "new": {"NZL", "PNG", "AUS"},  # Australia: sub-region "Australia and New Zealand"
+    "guinea": {"GIN", "GNB", "GNQ", "PNG"},
+    "united": {"ARE", "GBR", "TZA", "USA"},
+    "saint": {"KNA", "LCA", "VCT"},
+    "republic korea": {"KOR", "PRK"},
+    "plurinational": {"BOL"},
+    "ivoire": {"CIV"},
+    "BRA": {"BRA"},
+    "de": {"COD", "DEU", "DNK", "LAO", "PRK"},  # Democratic…, Denmark; ISO2 "DE" is Germany
+    "enya": set(),  # words are matched from their start
+    "zzz": set(),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("q", "expected"), list(SEARCHES.items()))
+def test_nation_search_matches_words_from_their_start(api, q, expected) -> None:
+    body = api.get("/api/v1/nations/", {"q": q, "page_size": 200}).json()
+    assert {row["iso3"] for row in body["results"]} == expected
