@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -64,7 +65,15 @@ def all_nations(*, reason: str) -> Iterator[None]:
     """The cross-nation escape hatch. Every use names why; every call site is reviewed in a test."""
     if not reason.strip():
         raise ScopeError("all_nations() needs a reason")
-    logger.debug("cross-nation scope: %s", reason)
+    # The trail of every cross-nation read: the reason and the code that asked for it.
+    caller = sys._getframe(2)
+    logger.info(
+        "cross-nation scope: %s (%s:%d)",
+        reason,
+        caller.f_code.co_filename.rsplit("/", 2)[-1],
+        caller.f_lineno,
+        extra={"tenancy_reason": reason},
+    )
     token = _current.set(_Scope(nation_id=None, all_nations=True, reason=reason))
     try:
         yield

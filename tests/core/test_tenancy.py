@@ -131,3 +131,13 @@ def test_every_cross_nation_escape_hatch_is_reviewed() -> None:
     assert unreviewed == {}
     for path, count in REVIEWED_ESCAPE_HATCHES.items():
         assert in_use.get(path, 0) == count, path
+
+
+def test_every_use_of_the_escape_hatch_is_logged_with_its_reason(caplog) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="covenant.tenancy"), all_nations(reason="a test"):
+        pass
+    [record] = caplog.records
+    assert record.tenancy_reason == "a test"
+    assert "cross-nation scope: a test (test_tenancy.py:" in record.getMessage()
