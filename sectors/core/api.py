@@ -83,17 +83,7 @@ class ProjectWriteSerializer(StrictSerializer):
     end_on = serializers.DateField(required=False, allow_null=True)
     flagship = serializers.BooleanField(required=False)
     metrics = serializers.JSONField(required=False)
-
-    def validate_status(self, value: str) -> str:
-        if value not in ProjectStatus.values:
-            raise serializers.ValidationError(f"one of {', '.join(ProjectStatus.values)}")
-        return value
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start, end = attrs.get("start_on"), attrs.get("end_on")
-        if start and end and end < start:
-            raise serializers.ValidationError({"end_on": ["must not be before start_on"]})
-        return attrs
+    # The rules (status values, end after start, metrics per sector) live in the services.
 
 
 class ProjectCreateSerializer(ProjectWriteSerializer):
