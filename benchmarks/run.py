@@ -159,10 +159,10 @@ def redis_prepare() -> str:
     return "?"
 
 
-def manage(*args: str) -> str:
-    started = time.perf_counter()
+def run_django(script: str, *args: str, what: str) -> str:
+    """Run a Python script of the project against the bench database; its stdout, or fail."""
     done = subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, script, *args],
         cwd=ROOT,
         env=child_env(),
         capture_output=True,
@@ -171,9 +171,15 @@ def manage(*args: str) -> str:
     )
     if done.returncode != 0:
         print(done.stdout[-3000:], done.stderr[-6000:], sep="\n", file=sys.stderr)
-        fail(f"`manage.py {' '.join(args)}` failed (exit {done.returncode}); see above.", 1)
-    step(f"manage.py {' '.join(args)}: {time.perf_counter() - started:.1f} s")
+        fail(f"{what} failed (exit {done.returncode}); see above.", 1)
     return done.stdout
+
+
+def manage(*args: str) -> str:
+    started = time.perf_counter()
+    out = run_django("manage.py", *args, what=f"`manage.py {' '.join(args)}`")
+    step(f"manage.py {' '.join(args)}: {time.perf_counter() - started:.1f} s")
+    return out
 
 
 # --- The server -----------------------------------------------------------------------------------
@@ -310,23 +316,13 @@ def measured_phase(log_path: Path, args: argparse.Namespace) -> dict[str, dict[s
 
 
 def query_counts() -> dict[str, Any]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "scaling.py"),
-            f"--factor={GROWTH_FACTOR}",
-            f"--endpoints={json.dumps(QUERY_COUNT_ENDPOINTS)}",
-        ],
-        cwd=ROOT,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        check=False,
+    out = run_django(
+        str(ROOT / "benchmarks" / "scaling.py"),
+        f"--factor={GROWTH_FACTOR}",
+        f"--endpoints={json.dumps(QUERY_COUNT_ENDPOINTS)}",
+        what="the query-count run",
     )
-    if done.returncode != 0:
-        print(done.stdout[-3000:], done.stderr[-6000:], sep="\n", file=sys.stderr)
-        fail(f"the query-count run failed (exit {done.returncode}); see above.", 1)
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return dict(json.loads(out.strip().splitlines()[-1]))
 
 
 # --- Report ---------------------------------------------------------------------------------------

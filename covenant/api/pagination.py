@@ -6,6 +6,7 @@ COUNT(*) over the whole table."""
 
 from __future__ import annotations
 
+import functools
 from functools import cached_property
 from typing import Any
 
@@ -14,7 +15,9 @@ from rest_framework.pagination import PageNumberPagination
 
 
 class _KnownCountPaginator(Paginator):
-    known: int | None = None
+    def __init__(self, *args: Any, known: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known = known
 
     @cached_property
     def count(self) -> int:
@@ -28,10 +31,5 @@ class CovenantPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         known = view.known_count() if view is not None and hasattr(view, "known_count") else None
-
-        class Counted(_KnownCountPaginator):
-            pass
-
-        Counted.known = known
-        self.django_paginator_class = Counted
+        self.django_paginator_class = functools.partial(_KnownCountPaginator, known=known)  # type: ignore[assignment]
         return super().paginate_queryset(queryset, request, view)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from covenant.access.principal import Principal, may
 from covenant.audit.services import audit_record
 from covenant.errors import Conflict, Forbidden, Invalid
+from covenant.money import two_places_checked
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
 from covenant.summary import covenant_summary_changed
@@ -21,27 +22,12 @@ from covenant.summary import covenant_summary_changed
 from .models import Account, Kind, LedgerEntry, LedgerLine
 from .selectors import ledger_totals_changed
 
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("1000000000000.00")  # one trillion USD: far above any single posting
-
 
 @dataclass(frozen=True)
 class Line:
     account: Account
     debit: Decimal = Decimal("0")
     credit: Decimal = Decimal("0")
-
-
-def _check_amount(amount: Decimal, field: str = "amount_usd") -> Decimal:
-    if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise Invalid("amount must be a finite decimal", fields={field: ["not a finite decimal"]})
-    if amount != amount.quantize(CENT):
-        raise Invalid("at most two decimal places", fields={field: ["at most 2 decimal places"]})
-    if amount <= 0:
-        raise Invalid("amount must be positive", fields={field: ["must be greater than 0"]})
-    if amount > MAX_AMOUNT:
-        raise Invalid("amount too large", fields={field: [f"must be at most {MAX_AMOUNT}"]})
-    return amount
 
 
 def _check_balanced(lines: Sequence[Line]) -> None:
@@ -155,7 +141,7 @@ def contribution_post(
     """A contribution received from a nation: cash in, its pledge receivable down."""
     if not may(actor, "contributions:create", nation=nation):
         raise Forbidden("only a platform admin records contributions")
-    amount = _check_amount(amount_usd)
+    amount = two_places_checked(amount_usd, field="amount_usd", positive=True)
     if received_on > timezone.now().date():
         raise Invalid("received in the future", fields={"received_on": ["is in the future"]})
     if received_on.year < 2000:
@@ -178,7 +164,7 @@ def allocation_post(
     *, nation: Nation, amount_usd: Decimal, source: str, actor_pseudonym: str, on: dt.date
 ) -> LedgerEntry:
     """Money leaves the fund for a project (a passed budget proposal), once per source."""
-    amount = _check_amount(amount_usd)
+    amount = two_places_checked(amount_usd, field="amount_usd", positive=True)
     return ledger_post(
         nation=nation,
         kind=Kind.ALLOCATION,
@@ -204,7 +190,7 @@ def profit_share_post(
     reference: str = "",
 ) -> LedgerEntry:
     """The fund's share of a profit distribution enters the fund."""
-    amount = _check_amount(fund_usd, "fund_usd")
+    amount = two_places_checked(fund_usd, field="fund_usd", positive=True)
     return ledger_post(
         nation=nation,
         kind=Kind.PROFIT_DISTRIBUTION,

@@ -83,13 +83,9 @@ class NationListView(ListAPIView, CovenantAPIView):
             q=query_text(self.request, "q"),
         )
 
-    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        if args and isinstance(args[0], list):
-            kwargs.setdefault("context", self.get_serializer_context())
-            kwargs["context"]["totals"] = ledger_totals_by_nation(
-                nation_ids=[nation.pk for nation in args[0]]
-            )
-        return super().get_serializer(*args, **kwargs)
+    def get_serializer_context(self) -> dict[str, Any]:
+        # every nation's totals: one cached map, whatever the page
+        return {**super().get_serializer_context(), "totals": ledger_totals_by_nation()}
 
     @extend_schema(
         parameters=[

@@ -6,8 +6,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.db import models
 
+from covenant.money import CENT
+
 CONTRIBUTION_RATE = Decimal("0.0001")  # 1 basis point of GDP a year
-CENT = Decimal("0.01")
 
 
 def annual_pledge_for(gdp_usd: int | None) -> Decimal | None:

@@ -18,6 +18,7 @@ from django.db import connections, router, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from covenant.money import CENT
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import all_nations, nation_scope
 from covenant.seeding import SeedOptions
@@ -31,7 +32,7 @@ FLAGSHIPS_FILE = Path(settings.BASE_DIR) / "fixtures" / "flagship_projects.json"
 DEMO_SEED = 2026
 DEMO_PREFIX = "demo:"
 FLAGSHIP_PREFIX = "flagship:"
-CENT = Decimal("0.01")
+
 _STATUSES = (
     (ProjectStatus.ACTIVE, 55),
     (ProjectStatus.PLANNED, 25),

@@ -13,6 +13,7 @@ from django.db import transaction
 from covenant.access.principal import Principal, may
 from covenant.audit.services import audit_record
 from covenant.errors import Forbidden, Invalid
+from covenant.money import MAX_USD, two_places_checked
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
 from covenant.summary import covenant_summary_changed
@@ -21,8 +22,7 @@ from .metrics import MetricValue, metric_units, metrics_clean, metrics_json
 from .models import Project, ProjectMetric, ProjectStatus
 from .registry import SectorSpec, sector_spec
 
-CENT = Decimal("0.01")
-MAX_BUDGET = Decimal("1000000000000.00")  # one trillion USD
+MAX_BUDGET = MAX_USD
 MAX_CARBON = Decimal("100000000000.00")  # 10^11 tCO2e either way
 MAX_NAME = 200
 MAX_DESCRIPTION = 10_000
@@ -51,16 +51,6 @@ def sector_statistics_changed() -> None:
     covenant_summary_changed()
 
 
-def _money(value: Any, field: str, *, lower: Decimal, upper: Decimal) -> Decimal:
-    if not isinstance(value, Decimal) or not value.is_finite():
-        raise Invalid("not a decimal", fields={field: ["not a finite decimal"]})
-    if value != value.quantize(CENT):
-        raise Invalid("at most two decimal places", fields={field: ["at most 2 decimal places"]})
-    if not lower <= value <= upper:
-        raise Invalid("out of range", fields={field: [f"must be between {lower} and {upper}"]})
-    return value
-
-
 def _date(value: Any, field: str) -> dt.date | None:
     if value is None:
         return None
@@ -87,12 +77,12 @@ def _clean(spec: SectorSpec, fields: dict[str, Any], current: Project | None) ->
             raise Invalid("invalid status", fields={"status": [f"one of {ProjectStatus.values}"]})
         clean["status"] = fields["status"]
     if "budget_usd" in fields:
-        clean["budget_usd"] = _money(
-            fields["budget_usd"], "budget_usd", lower=Decimal(0), upper=MAX_BUDGET
+        clean["budget_usd"] = two_places_checked(
+            fields["budget_usd"], field="budget_usd", maximum=MAX_BUDGET
         )
     if "carbon_tco2e" in fields:
-        clean["carbon_tco2e"] = _money(
-            fields["carbon_tco2e"], "carbon_tco2e", lower=-MAX_CARBON, upper=MAX_CARBON
+        clean["carbon_tco2e"] = two_places_checked(
+            fields["carbon_tco2e"], field="carbon_tco2e", minimum=-MAX_CARBON, maximum=MAX_CARBON
         )
     for field in ("start_on", "end_on"):
         if field in fields:

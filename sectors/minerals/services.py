@@ -10,15 +10,16 @@ from django.utils import timezone
 
 from covenant.access.principal import Principal, may
 from covenant.audit.services import audit_record
-from covenant.errors import Conflict, Forbidden, Invalid
+from covenant.errors import Conflict, Forbidden
 from covenant.ledger.services import profit_share_post
+from covenant.money import MAX_USD, two_places_checked
 from covenant.nations.tenancy import nation_scope
 from sectors.core.models import Project
 
 from .models import ProfitDistribution
-from .split import CENT, profit_split
+from .split import profit_split
 
-MAX_PROFIT = Decimal("1000000000000.00")
+MAX_PROFIT = MAX_USD
 
 
 def profit_distribution_record(
@@ -31,15 +32,7 @@ def profit_distribution_record(
         raise Forbidden("only this nation's admins and minerals stewards distribute its profit")
     if project.sector != "minerals":
         raise Conflict("profit distributions apply to minerals projects only")
-    if not isinstance(profit_usd, Decimal) or not profit_usd.is_finite():
-        raise Invalid("profit must be a decimal", fields={"profit_usd": ["not a finite decimal"]})
-    if profit_usd != profit_usd.quantize(CENT):
-        raise Invalid("at most two decimal places", fields={"profit_usd": ["at most 2 places"]})
-    if profit_usd <= 0 or profit_usd > MAX_PROFIT:
-        raise Invalid(
-            "profit out of range",
-            fields={"profit_usd": [f"must be greater than 0 and at most {MAX_PROFIT}"]},
-        )
+    two_places_checked(profit_usd, field="profit_usd", positive=True, maximum=MAX_PROFIT)
     split = profit_split(profit_usd)
     on = on or timezone.now().date()
     nation = project.nation

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-CENT = Decimal("0.01")
+from covenant.money import CENT
+
 # (part, percent) in the tie-break order: community, fund, reinvestment
 SHARES: tuple[tuple[str, int], ...] = (("community", 50), ("fund", 30), ("reinvestment", 20))
 
