@@ -22,10 +22,11 @@ NATION_ROLE_CHOICES = [(role.value, role.label) for role in Role if role != Role
 
 
 class RoleAssignment(NationOwned):
-    """Who holds which role in a nation. Revoked rows stay, as history."""
+    """Who holds which role in a nation. Revoked rows stay, as history: a person is never
+    deleted from under their grants (PROTECT); an erasure anonymises the person instead."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_assignments"
     )
     role = models.CharField(max_length=32, choices=NATION_ROLE_CHOICES)
     sector = models.CharField(max_length=32, blank=True)

@@ -1,5 +1,18 @@
-"""The principal: who is acting (a user, through a session or a token; later an API key), and
-the one function that answers "may this principal do X in this nation (and sector)?"."""
+"""The principal: who is acting (a user, through a session or a token; later an API key; or the
+system itself: an operator's command, the beat, the seed), and the one function that answers
+"may this principal do X in this nation (and sector)?".
+
+Conventions `may()` follows:
+- A nation capability (`roles:grant`) is held through a role in that nation; `nation=None`
+  asks about no nation and only a platform admin (for the capabilities of that role) or the
+  system answers yes.
+- A global capability (`global_*`, e.g. `global_ballots:cast`) is exercised in the Global
+  Council, which belongs to no nation, but it is held through a role in a nation (the nation's
+  delegate). `may(p, "global_ballots:cast")` asks "in any nation?"; with `nation=` it asks "as
+  that nation's delegate?".
+- The system actor (`Principal.system(name)`) is trusted code acting on no person's behalf. It
+  holds every capability of the table plus the system-only ones (`SYSTEM_ONLY_CAPABILITIES`:
+  posting pledges and allocations, granting platform admin), which no role holds."""
 
 from __future__ import annotations
 
@@ -8,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from covenant.nations.tenancy import all_nations
 
-from .roles import CAPABILITIES, SECTOR_BOUND_ROLES, Role, scope_allows
+from .roles import (
+    CAPABILITIES,
+    SECTOR_BOUND_ROLES,
+    SYSTEM_CAPABILITIES,
+    Role,
+    is_global_capability,
+    scope_allows,
+)
 
 if TYPE_CHECKING:
     from covenant.accounts.models import User
@@ -27,8 +47,20 @@ class Membership:
 class Principal:
     user: User | None
     scopes: frozenset[str] | None = None  # None: unrestricted (a session); else a token's scopes
-    via: str = "session"  # session | token | system
+    via: str = "session"  # session | token | key | system | anonymous
+    system_name: str = ""  # the system actor's name ("operator", "beat", "governance", …)
     _memberships: list[Membership] | None = field(default=None, repr=False)
+
+    @classmethod
+    def system(cls, name: str) -> Principal:
+        """Trusted code acting on no person's behalf; its pseudonym is `system:<name>`."""
+        if not name or ":" in name:
+            raise ValueError("a system actor needs a plain name")
+        return cls(user=None, via="system", system_name=name)
+
+    @property
+    def is_system(self) -> bool:
+        return self.via == "system" and self.user is None
 
     @property
     def is_authenticated(self) -> bool:
@@ -40,8 +72,10 @@ class Principal:
 
     @property
     def pseudonym(self) -> str:
+        if self.is_system:
+            return f"system:{self.system_name or 'operator'}"
         if self.user is None:
-            return "anonymous" if self.via != "system" else "system:operator"
+            return "anonymous"
         return self.user.pseudonym
 
     @property
@@ -84,7 +118,7 @@ class Principal:
         return {cap for cap in caps if scope_allows(self.scopes, cap)}
 
 
-SYSTEM = Principal(user=None, via="system")
+SYSTEM = Principal.system("operator")
 
 
 def may(
@@ -94,16 +128,22 @@ def may(
     nation: Any = None,
     sector: str | None = None,
 ) -> bool:
-    """May `principal` do `capability` in `nation` (and, for sector-bound roles, `sector`)?"""
+    """May `principal` do `capability` in `nation` (and, for sector-bound roles, `sector`)?
+    See the module's docstring for the conventions on global capabilities and the system."""
+    if principal.is_system:
+        return capability in SYSTEM_CAPABILITIES and scope_allows(principal.scopes, capability)
     if not principal.is_authenticated or not scope_allows(principal.scopes, capability):
         return False
     if principal.is_platform_admin and capability in CAPABILITIES[Role.PLATFORM_ADMIN]:
         return True
-    if nation is None:
+    any_nation = nation is None and is_global_capability(capability)
+    if nation is None and not any_nation:
         return False
-    nation_id = nation if isinstance(nation, int) else nation.pk
+    nation_id = None if nation is None else (nation if isinstance(nation, int) else nation.pk)
     for membership in principal.memberships:
-        if membership.nation_id != nation_id or capability not in CAPABILITIES[membership.role]:
+        if capability not in CAPABILITIES[membership.role]:
+            continue
+        if not any_nation and membership.nation_id != nation_id:
             continue
         if membership.role in SECTOR_BOUND_ROLES and membership.sector != sector:
             continue

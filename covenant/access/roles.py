@@ -74,6 +74,23 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
 
 ALL_CAPABILITIES = frozenset().union(*CAPABILITIES.values())
 
+# Held by the system actor only (trusted code: operators' commands, the beat, the seed, a
+# council's passed vote); no role holds them.
+SYSTEM_ONLY_CAPABILITIES = frozenset(
+    {
+        "ledger:post_pledge",  # the year's pledges (beat, seed)
+        "ledger:post_allocation",  # money leaves the fund: only a passed budget proposal
+        "platform_admins:grant",  # the operator's grant_role
+        "tokens:revoke_any",  # the operator revokes anyone's token
+    }
+)
+SYSTEM_CAPABILITIES = ALL_CAPABILITIES | SYSTEM_ONLY_CAPABILITIES
+
+
+def is_global_capability(capability: str) -> bool:
+    """Exercised in the Global Council (no nation), held through a role in a nation."""
+    return capability.startswith("global_")
+
 
 def scope_allows(scopes: frozenset[str] | None, capability: str) -> bool:
     """A token's scopes: None means unrestricted; `resource:*` allows every action on it."""

@@ -89,7 +89,7 @@ def role_grant(
     """Grant a role. Nation admin and auditor grants wait for a second admin (`role_approve`),
     unless an operator grants with four_eyes=False from the command line."""
     parsed = _validate_nation_role(role, sector)
-    if actor.via != "system" and not may(actor, "roles:grant", nation=nation):
+    if not may(actor, "roles:grant", nation=nation):
         raise Forbidden("you may not grant roles in this nation")
     needs_approval = four_eyes and parsed in FOUR_EYES_ROLES
     now = timezone.now()
@@ -166,7 +166,7 @@ def role_approve(*, assignment: RoleAssignment, actor: Principal) -> RoleAssignm
 def role_revoke(*, assignment: RoleAssignment, actor: Principal) -> RoleAssignment:
     """Revoke an active or pending assignment; the row stays as history."""
     nation = assignment.nation
-    if actor.via != "system" and not may(actor, "roles:revoke", nation=nation):
+    if not may(actor, "roles:revoke", nation=nation):
         raise Forbidden("you may not revoke roles in this nation")
     with nation_scope(nation), transaction.atomic():
         locked = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
@@ -194,8 +194,8 @@ def role_revoke(*, assignment: RoleAssignment, actor: Principal) -> RoleAssignme
 
 def platform_admin_grant(*, user: User, actor: Principal) -> User:
     """Make a user a platform admin. Operators only (the grant_role command)."""
-    if actor.via != "system" and not actor.is_platform_admin:
-        raise Forbidden("only an operator or a platform admin may grant platform admin")
+    if not may(actor, "platform_admins:grant"):
+        raise Forbidden("only an operator grants platform admin (manage.py grant_role)")
     with transaction.atomic():
         if user.is_platform_admin:
             raise Conflict(f"{user.email} is already a platform admin")
@@ -245,7 +245,8 @@ def token_issue(
 
 
 def token_revoke(*, token: PersonalAccessToken, actor: Principal) -> PersonalAccessToken:
-    if actor.via != "system" and (actor.user is None or actor.user.pk != token.user_id):
+    is_owner = actor.user is not None and actor.user.pk == token.user_id
+    if not (is_owner or may(actor, "tokens:revoke_any")):
         raise Forbidden("only the token's owner may revoke it")
     with transaction.atomic():
         if token.revoked_at is not None:

@@ -53,14 +53,15 @@ def ledger_post(
     kind: Kind,
     lines: Sequence[Line],
     effective_on: dt.date,
-    actor_pseudonym: str,
+    actor: Principal,
     reference: str = "",
     memo: str = "",
     source: str = "",
     idempotency_key: str | None = None,
     reverses: LedgerEntry | None = None,
 ) -> LedgerEntry:
-    """Append one balanced posting with its lines and its audit entry, atomically."""
+    """Append one balanced posting with its lines and its audit entry, atomically. The callers
+    below decide who may post what; this one only records `actor` as the poster."""
     _check_balanced(lines)
     with nation_scope(nation), transaction.atomic():
         try:
@@ -76,7 +77,7 @@ def ledger_post(
                     idempotency_key=idempotency_key,
                     reverses=reverses,
                     recorded_at=timezone.now(),
-                    recorded_by=actor_pseudonym,
+                    recorded_by=actor.pseudonym,
                 )
         except IntegrityError:
             raise Conflict("this posting was already made") from None
@@ -93,7 +94,7 @@ def ledger_post(
         amount = sum((line.debit for line in lines), Decimal("0"))
         audit_record(
             action=f"ledger.{kind}",
-            actor=actor_pseudonym,
+            actor=actor.pseudonym,
             nation=nation,
             target_type="ledger_entry",
             target_id=entry.pk,
@@ -111,8 +112,11 @@ def ledger_post(
     return entry
 
 
-def pledge_post(*, nation: Nation, fiscal_year: int, actor_pseudonym: str) -> LedgerEntry:
-    """Record the nation's pledge for a year: 0.01 % of its GDP (the nation's annual pledge)."""
+def pledge_post(*, nation: Nation, fiscal_year: int, actor: Principal) -> LedgerEntry:
+    """Record the nation's pledge for a year: 0.01 % of its GDP (the nation's annual pledge).
+    Only the system posts pledges (the beat on 1 January, the seed)."""
+    if not may(actor, "ledger:post_pledge", nation=nation):
+        raise Forbidden("pledges are posted by the system, not by a person")
     if nation.annual_pledge_usd is None:
         raise Conflict(f"{nation.iso3} has no GDP in the source data, so no pledge")
     amount = nation.annual_pledge_usd
@@ -124,7 +128,7 @@ def pledge_post(*, nation: Nation, fiscal_year: int, actor_pseudonym: str) -> Le
             Line(Account.PLEDGE_REVENUE, credit=amount),
         ],
         effective_on=dt.date(fiscal_year, 1, 1),
-        actor_pseudonym=actor_pseudonym,
+        actor=actor,
         memo=f"Pledge {fiscal_year}: 0.01 % of GDP {nation.gdp_usd} ({nation.gdp_year})",
         idempotency_key=f"pledge:{nation.iso3}:{fiscal_year}",
     )
@@ -154,16 +158,21 @@ def contribution_post(
             Line(Account.PLEDGES_RECEIVABLE, credit=amount),
         ],
         effective_on=received_on,
-        actor_pseudonym=actor.pseudonym,
+        actor=actor,
         reference=reference,
         memo=f"Contribution received from {nation.iso3}",
     )
 
 
 def allocation_post(
-    *, nation: Nation, amount_usd: Decimal, source: str, actor_pseudonym: str, on: dt.date
+    *, nation: Nation, amount_usd: Decimal, source: str, actor: Principal, on: dt.date
 ) -> LedgerEntry:
-    """Money leaves the fund for a project (a passed budget proposal), once per source."""
+    """Money leaves the fund for a project (a passed budget proposal), once per source. No
+    person posts an allocation: the system does, when a council's vote has passed it."""
+    if not may(actor, "ledger:post_allocation", nation=nation):
+        raise Forbidden("allocations are posted only when a budget proposal passes")
+    if not source.strip():
+        raise Invalid("an allocation names its source", fields={"source": ["required"]})
     amount = two_places_checked(amount_usd, field="amount_usd", positive=True)
     return ledger_post(
         nation=nation,
@@ -173,7 +182,7 @@ def allocation_post(
             Line(Account.FUND_CASH, credit=amount),
         ],
         effective_on=on,
-        actor_pseudonym=actor_pseudonym,
+        actor=actor,
         source=source,
         memo=f"Allocation for {source}",
         idempotency_key=f"allocation:{source}",
@@ -185,11 +194,13 @@ def profit_share_post(
     nation: Nation,
     fund_usd: Decimal,
     source: str,
-    actor_pseudonym: str,
+    actor: Principal,
     on: dt.date,
     reference: str = "",
 ) -> LedgerEntry:
-    """The fund's share of a profit distribution enters the fund."""
+    """The fund's share of a profit distribution enters the fund (the caller has split it)."""
+    if not may(actor, "projects:distribute_profit", nation=nation, sector="minerals"):
+        raise Forbidden("only this nation's admins and minerals stewards distribute its profit")
     amount = two_places_checked(fund_usd, field="fund_usd", positive=True)
     return ledger_post(
         nation=nation,
@@ -199,7 +210,7 @@ def profit_share_post(
             Line(Account.PROFIT_SHARE_REVENUE, credit=amount),
         ],
         effective_on=on,
-        actor_pseudonym=actor_pseudonym,
+        actor=actor,
         source=source,
         reference=reference,
         memo=f"Fund share of profit distribution ({source})",
@@ -225,7 +236,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, actor: Principal) -> Ledge
         kind=Kind.REVERSAL,
         lines=[Line(Account(x.account), debit=x.credit, credit=x.debit) for x in original],
         effective_on=timezone.now().date(),
-        actor_pseudonym=actor.pseudonym,
+        actor=actor,
         reference=entry.reference,
         memo=f"Reversal of #{entry.pk}: {reason}"[:200],
         reverses=entry,

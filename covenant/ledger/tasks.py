@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
+from covenant.access.principal import Principal
 from covenant.errors import Conflict
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import in_nation_scope
@@ -18,7 +19,7 @@ def pledge_for_nation(nation_id: int, fiscal_year: int) -> bool:
     """Post one nation's pledge for the year; False when it was already posted (idempotent)."""
     nation = Nation.objects.get(pk=nation_id)
     try:
-        pledge_post(nation=nation, fiscal_year=fiscal_year, actor_pseudonym="system:worker")
+        pledge_post(nation=nation, fiscal_year=fiscal_year, actor=Principal.system("beat"))
     except Conflict:
         return False
     return True

@@ -8,7 +8,12 @@ from django.apps import apps
 from django.core import checks
 from django.db import models
 
-from .tenancy import NationOwned, NationScopedManager
+from .tenancy import (
+    NationOrGlobalOwned,
+    NationOrGlobalScopedManager,
+    NationOwned,
+    NationScopedManager,
+)
 
 PROJECT_PACKAGES = ("covenant.", "sectors.", "governance.", "compliance.")
 
@@ -49,6 +54,17 @@ def tenancy_errors(candidates: list[type[models.Model]]) -> list[checks.CheckMes
                     checks.Error(
                         f"{model._meta.label} is tenant-owned but its default manager is unscoped",
                         hint="Keep NationOwned's `objects` as the first manager.",
+                        obj=model,
+                        id="covenant.E002",
+                    )
+                )
+        elif issubclass(model, NationOrGlobalOwned):
+            if not isinstance(model._default_manager, NationOrGlobalScopedManager):
+                errors.append(
+                    checks.Error(
+                        f"{model._meta.label} is nation-or-global owned but its default manager "
+                        "is unscoped",
+                        hint="Keep NationOrGlobalOwned's `objects` as the first manager.",
                         obj=model,
                         id="covenant.E002",
                     )

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from covenant.access.models import RoleAssignment, RoleStatus
-from covenant.access.principal import SYSTEM
+from covenant.access.principal import SYSTEM, Principal
 from covenant.access.roles import Role
 from covenant.access.services import platform_admin_grant, role_grant, user_get_or_create
 from covenant.ledger.models import Account, Kind, LedgerEntry
@@ -22,6 +22,7 @@ from .models import Nation
 DEMO_PASSWORD = "covenant-demo-2026"
 DEMO_NATIONS = ("KEN", "BRA")
 DEMO_SECTOR = "energy"
+SEED = Principal.system("seed")
 
 
 def demo_accounts() -> list[tuple[str, str, str]]:
@@ -98,7 +99,7 @@ def demo_ledger_seed(*, year: int | None = None, seed: int = 2026) -> tuple[int,
     span = max((end - start).days, 1)
     with transaction.atomic():
         for nation in Nation.objects.filter(gdp_usd__isnull=False).order_by("iso3"):
-            pledge_post(nation=nation, fiscal_year=year, actor_pseudonym="system:seed")
+            pledge_post(nation=nation, fiscal_year=year, actor=SEED)
             pledges += 1
             pledge = nation.annual_pledge_usd
             assert pledge is not None
@@ -120,7 +121,7 @@ def demo_ledger_seed(*, year: int | None = None, seed: int = 2026) -> tuple[int,
                         Line(Account.PLEDGES_RECEIVABLE, credit=amount),
                     ],
                     effective_on=start + dt.timedelta(days=day),
-                    actor_pseudonym="system:seed",
+                    actor=SEED,
                     reference=f"DEMO-{nation.iso3}-{year}-{number}",
                     memo=f"Contribution received from {nation.iso3}",
                 )

@@ -3,7 +3,14 @@
 Every tenant-owned model derives from `NationOwned`. Its default manager refuses to build a query
 unless a nation is in scope (`nation_scope`), and then filters to that nation. The one way to read
 across nations is `all_nations(reason=...)`: explicit, greppable, logged with its reason, and its
-call sites are pinned by a test (tests/core/test_tenancy.py)."""
+call sites are pinned by a test (tests/core/test_tenancy.py).
+
+The covenant also owns data that belongs to no nation: the Global Council, its proposals and
+ballots. Such models derive from `NationOrGlobalOwned` (a nullable nation, where null means "the
+covenant as a whole"); their manager is just as strict: inside `nation_scope(n)` it sees n's rows,
+inside `global_scope()` only the rows of no nation, and outside any scope it raises. A nation's
+scope never shows global rows and the global scope never shows a nation's rows; `NationOwned`
+models refuse to be queried in the global scope."""
 
 from __future__ import annotations
 
@@ -30,9 +37,10 @@ class ScopeError(RuntimeError):
 
 @dataclass(frozen=True)
 class _Scope:
-    nation_id: int | None  # None together with all_nations=True means every nation
+    nation_id: int | None  # None: every nation (all_nations) or no nation (global)
     all_nations: bool = False
     reason: str = ""
+    is_global: bool = False
 
 
 _current: ContextVar[_Scope | None] = ContextVar("covenant_nation_scope", default=None)
@@ -58,6 +66,27 @@ def nation_scope(nation: Nation | int) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+@contextmanager
+def global_scope() -> Iterator[None]:
+    """Activate the covenant's own tenant: the rows of no nation (the Global Council's)."""
+    token = _current.set(_Scope(nation_id=None, is_global=True))
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def owner_scope(nation: Nation | int | None) -> Iterator[None]:
+    """The scope of a `NationOrGlobalOwned` row's owner: its nation, or the global scope."""
+    if nation is None:
+        with global_scope():
+            yield
+    else:
+        with nation_scope(nation):
+            yield
 
 
 @contextmanager
@@ -130,6 +159,11 @@ class NationScopedManager(models.Manager[_M]):
             )
         if scope.all_nations:
             return queryset
+        if scope.is_global:
+            raise ScopeError(
+                f"{self.model._meta.label} belongs to one nation: it is not read in the global "
+                "scope (use nation_scope, or all_nations(reason=...) for a reviewed read)"
+            )
         return queryset.filter(nation_id=scope.nation_id)
 
 
@@ -149,9 +183,69 @@ class NationOwned(models.Model):
         scope = _current.get()
         if scope is None:
             raise ScopeError(f"{self._meta.label} saved with no nation in scope")
-        if not scope.all_nations and self.nation_id != scope.nation_id:
+        if not scope.all_nations and (scope.is_global or self.nation_id != scope.nation_id):
             raise ScopeError(
                 f"{self._meta.label} of nation {self.nation_id} saved inside the scope of "
-                f"nation {scope.nation_id}"
+                f"{'the covenant (global)' if scope.is_global else f'nation {scope.nation_id}'}"
             )
         super().save(*args, **kwargs)
+
+
+class NationOrGlobalScopedManager(models.Manager[_M]):
+    """Default manager of `NationOrGlobalOwned`: a nation's rows in its scope, the rows of no
+    nation in the global scope, every row under all_nations; raises outside any scope."""
+
+    _queryset_class = NationScopedQuerySet
+
+    def get_queryset(self) -> models.QuerySet[_M]:
+        scope = _current.get()
+        queryset = super().get_queryset()
+        if scope is None:
+            raise ScopeError(
+                f"{self.model._meta.label} queried with no scope: wrap the code in "
+                "nation_scope(nation), global_scope() or all_nations(reason=...)"
+            )
+        if scope.all_nations:
+            return queryset
+        if scope.is_global:
+            return queryset.filter(nation__isnull=True)
+        return queryset.filter(nation_id=scope.nation_id)
+
+
+class NationOrGlobalOwned(models.Model):
+    """Base of data owned by one nation or by the covenant as a whole (nation null): a
+    National Council's rows and the Global Council's rows, each in its own tenant."""
+
+    nation = models.ForeignKey(
+        "nations.Nation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=True,
+        null=True,
+        blank=True,
+    )
+
+    objects: Any = NationOrGlobalScopedManager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        scope = _current.get()
+        if scope is None:
+            raise ScopeError(f"{self._meta.label} saved with no scope")
+        if not scope.all_nations:
+            owner_ok = (
+                self.nation_id is None if scope.is_global else self.nation_id == scope.nation_id
+            )
+            if not owner_ok:
+                raise ScopeError(
+                    f"{self._meta.label} of "
+                    f"{'the covenant' if self.nation_id is None else f'nation {self.nation_id}'}"
+                    " saved in another owner's scope"
+                )
+        super().save(*args, **kwargs)
+
+    @property
+    def is_global(self) -> bool:
+        return self.nation_id is None

@@ -52,7 +52,7 @@ def profit_distribution_record(
                 nation=nation,
                 fund_usd=split.fund_usd,
                 source=f"project:{project.pk}",
-                actor_pseudonym=actor.pseudonym,
+                actor=actor,
                 on=on,
                 reference=f"distribution:{distribution.pk}",
             )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from covenant.access.models import PersonalAccessToken, RoleAssignment, RoleStatus
 from covenant.access.principal import SYSTEM, Principal, may
-from covenant.access.roles import ALL_CAPABILITIES, CAPABILITIES, Role
+from covenant.access.roles import ALL_CAPABILITIES, CAPABILITIES, SYSTEM_ONLY_CAPABILITIES, Role
 from covenant.access.services import role_grant, token_issue, token_revoke
 from covenant.accounts.models import User
 from covenant.audit.models import AuditEntry
@@ -60,7 +60,10 @@ def test_may_answers_the_table_in_the_home_nation_and_nothing_in_the_other(
     sector = "energy" if role == "sector_steward" else None
     assert may(principal, capability, nation=kenya, sector=sector) == (capability in EXPECTED[role])
     assert may(principal, capability, nation=brazil, sector=sector) is False
-    assert may(principal, capability) is False  # a nation role gives nothing globally
+    # A nation role gives nothing without a nation, except a global capability (held through
+    # the nation's delegate, exercised in the Global Council, which belongs to no nation).
+    global_ok = capability.startswith("global_") and capability in EXPECTED[role]
+    assert may(principal, capability) is global_ok
 
 
 @pytest.mark.django_db
@@ -69,6 +72,37 @@ def test_platform_admin_may_act_everywhere_but_only_within_the_table(cast, kenya
     assert may(admin, "contributions:create", nation=kenya)
     assert may(admin, "ledger:read")
     assert not may(admin, "ballots:cast", nation=kenya)  # votes belong to seat holders
+
+
+@pytest.mark.django_db
+def test_the_system_actor_holds_the_table_and_the_system_only_capabilities(kenya) -> None:
+    beat = Principal.system("beat")
+    assert beat.pseudonym == "system:beat" and SYSTEM.pseudonym == "system:operator"
+    for capability in sorted(ALL_CAPABILITIES | SYSTEM_ONLY_CAPABILITIES):
+        assert may(beat, capability, nation=kenya)
+    assert not may(beat, "ledger:steal", nation=kenya)
+    scoped = Principal(user=None, via="system", system_name="x", scopes=frozenset({"roles:read"}))
+    assert may(scoped, "roles:read") and not may(scoped, "roles:grant")
+
+
+@pytest.mark.django_db
+def test_no_person_holds_a_system_only_capability(cast, kenya) -> None:
+    people = [Principal(user=cast.platform_admin)] + [
+        cast.principal("KEN", role) for role in EXPECTED if role != "platform_admin"
+    ]
+    for person in people:
+        for capability in SYSTEM_ONLY_CAPABILITIES:
+            assert not may(person, capability, nation=kenya, sector="energy")
+            assert not may(person, capability)
+
+
+@pytest.mark.django_db
+def test_a_delegate_holds_global_capabilities_through_their_nation_only(cast, kenya, brazil):
+    delegate = cast.principal("KEN", "delegate")
+    assert may(delegate, "global_ballots:cast")  # in some nation: the Global Council's test
+    assert may(delegate, "global_ballots:cast", nation=kenya)  # as Kenya's delegate
+    assert not may(delegate, "global_ballots:cast", nation=brazil)
+    assert not may(cast.principal("KEN", "council_member"), "global_ballots:cast")
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from covenant.access.models import PersonalAccessToken, RoleAssignment
+from covenant.access.principal import SYSTEM
 from covenant.accounts.models import User
 from covenant.audit.models import AuditEntry
 from covenant.ledger.models import LedgerEntry, LedgerLine
@@ -30,7 +31,7 @@ def snapshot() -> tuple[int, ...]:
 
 def kenyan_endpoints(kenya) -> list[tuple[str, str, dict | None]]:
     """Every endpoint that reads or writes Kenya's tenant data."""
-    entry = pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
+    entry = pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
     with nation_scope(kenya):
         assignment = RoleAssignment.objects.filter(role="council_member").first()
         admin_grant = RoleAssignment.objects.filter(role="nation_admin").first()

@@ -9,7 +9,7 @@ import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from covenant.access.principal import Principal
+from covenant.access.principal import SYSTEM, Principal
 from covenant.audit.models import AuditEntry
 from covenant.errors import Conflict, Forbidden, Invalid
 from covenant.ledger.models import Account, Kind, LedgerEntry, LedgerLine
@@ -39,8 +39,8 @@ def test_pledge_contribution_allocation_profit_and_reversal_move_the_totals_exac
     cast, kenya, brazil
 ) -> None:
     admin = Principal(user=cast.platform_admin)
-    pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
-    pledge_post(nation=brazil, fiscal_year=2026, actor_pseudonym="system:test")
+    pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
+    pledge_post(nation=brazil, fiscal_year=2026, actor=SYSTEM)
     first = contribution_post(
         nation=kenya,
         amount_usd=Decimal("5000000.10"),
@@ -55,14 +55,14 @@ def test_pledge_contribution_allocation_profit_and_reversal_move_the_totals_exac
         nation=kenya,
         amount_usd=Decimal("1000000.00"),
         source="proposal:1",
-        actor_pseudonym="system:test",
+        actor=SYSTEM,
         on=TODAY,
     )
     profit_share_post(
         nation=kenya,
         fund_usd=Decimal("30.00"),
         source="project:9",
-        actor_pseudonym="system:test",
+        actor=SYSTEM,
         on=TODAY,
     )
     totals = ledger_totals_by_nation()[kenya.pk]
@@ -107,7 +107,7 @@ def test_the_service_refuses_an_unbalanced_posting_and_writes_nothing(kenya) -> 
                 kind=Kind.CONTRIBUTION,
                 lines=lines,
                 effective_on=TODAY,
-                actor_pseudonym="system:test",
+                actor=SYSTEM,
             )
     assert postings() == before
     assert AuditEntry.objects.count() == audit_before
@@ -141,35 +141,50 @@ def test_only_platform_admins_post_contributions(cast, kenya) -> None:
 
 @pytest.mark.django_db
 def test_a_pledge_is_posted_once_a_year_and_never_for_a_nation_without_gdp(kenya) -> None:
-    pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
+    pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
     with pytest.raises(Conflict):
-        pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
+        pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
     from covenant.nations.models import Nation
 
     with pytest.raises(Conflict):
-        pledge_post(
-            nation=Nation.objects.get(iso3="PRK"), fiscal_year=2026, actor_pseudonym="system:test"
-        )
+        pledge_post(nation=Nation.objects.get(iso3="PRK"), fiscal_year=2026, actor=SYSTEM)
+
+
+@pytest.mark.django_db
+def test_no_person_posts_a_pledge_or_an_allocation(cast, kenya) -> None:
+    admin = Principal(user=cast.platform_admin)
+    with pytest.raises(Forbidden):
+        pledge_post(nation=kenya, fiscal_year=2026, actor=admin)
+    for person in (admin, cast.principal("KEN", "council_member")):
+        with pytest.raises(Forbidden):
+            allocation_post(
+                nation=kenya,
+                amount_usd=Decimal("5.00"),
+                source="proposal:1",
+                actor=person,
+                on=TODAY,
+            )
+    assert postings() == 0
 
 
 @pytest.mark.django_db
 def test_an_allocation_is_posted_once_per_source(kenya) -> None:
     allocation_post(
-        nation=kenya, amount_usd=Decimal("5.00"), source="proposal:7", actor_pseudonym="s", on=TODAY
+        nation=kenya, amount_usd=Decimal("5.00"), source="proposal:7", actor=SYSTEM, on=TODAY
     )
     with pytest.raises(Conflict):
         allocation_post(
             nation=kenya,
             amount_usd=Decimal("5.00"),
             source="proposal:7",
-            actor_pseudonym="s",
+            actor=SYSTEM,
             on=TODAY,
         )
 
 
 @pytest.mark.django_db
 def test_every_posting_writes_an_audit_entry(cast, kenya) -> None:
-    entry = pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
+    entry = pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
     audit = AuditEntry.objects.get(target_type="ledger_entry", target_id=str(entry.pk))
     assert audit.action == "ledger.pledge" and audit.nation == "KEN"
     assert audit.data["amount_usd"] == "12039753.78"
@@ -177,7 +192,7 @@ def test_every_posting_writes_an_audit_entry(cast, kenya) -> None:
 
 @pytest.mark.django_db
 def test_the_database_refuses_update_and_delete_of_postings(kenya) -> None:
-    entry = pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
+    entry = pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
     with nation_scope(kenya):
         with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
             LedgerLine.objects.filter(entry=entry).update(debit=Decimal("1.00"))
@@ -190,7 +205,7 @@ def test_the_database_refuses_update_and_delete_of_postings(kenya) -> None:
 
 @pytest.mark.django_db
 def test_a_line_with_both_sides_or_none_is_refused_by_a_constraint(kenya) -> None:
-    entry = pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
+    entry = pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
     with nation_scope(kenya):
         for debit, credit in (("1.00", "1.00"), ("0", "0"), ("-1.00", "0")):
             with pytest.raises(IntegrityError), transaction.atomic():
@@ -311,8 +326,8 @@ def test_malformed_bodies_get_a_400(cast, kenya) -> None:
 def test_ledger_entries_are_for_auditors_of_their_nation_and_platform_admins(
     cast, kenya, brazil
 ) -> None:
-    pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
-    pledge_post(nation=brazil, fiscal_year=2026, actor_pseudonym="system:test")
+    pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
+    pledge_post(nation=brazil, fiscal_year=2026, actor=SYSTEM)
     everything = client_for(cast.platform_admin).get("/api/v1/ledger/entries/").json()
     assert {row["nation"] for row in everything["results"]} == {"KEN", "BRA"}
     kenyan_auditor = client_for(cast.user("KEN", "auditor"))
@@ -333,7 +348,7 @@ def test_ledger_entries_are_for_auditors_of_their_nation_and_platform_admins(
 @pytest.mark.django_db
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_postings_cannot_be_changed_through_the_api(cast, kenya, method) -> None:
-    entry = pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
+    entry = pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
     client = client_for(cast.platform_admin)
     for url in ("/api/v1/ledger/entries/", f"/api/v1/ledger/entries/{entry.pk}/"):
         response = getattr(client, method)(url, {"memo": "x"}, format="json")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from covenant.access.principal import Principal
+from covenant.access.principal import SYSTEM, Principal
 from covenant.ledger.services import contribution_post, pledge_post
 
 
@@ -37,7 +37,7 @@ def test_region_filter_works_with_and_without_htmx(client) -> None:
 
 @pytest.mark.django_db
 def test_nation_page_shows_pledge_and_payments(client, cast, kenya) -> None:
-    pledge_post(nation=kenya, fiscal_year=2026, actor_pseudonym="system:test")
+    pledge_post(nation=kenya, fiscal_year=2026, actor=SYSTEM)
     contribution_post(
         nation=kenya,
         amount_usd=Decimal("1000.00"),
@@ -70,7 +70,7 @@ def test_the_admin_shows_core_records_read_only_to_platform_admins(client, cast)
     from covenant.ledger.services import pledge_post
     from covenant.nations.models import Nation
 
-    pledge_post(nation=Nation.objects.get(iso3="KEN"), fiscal_year=2026, actor_pseudonym="s")
+    pledge_post(nation=Nation.objects.get(iso3="KEN"), fiscal_year=2026, actor=SYSTEM)
     client.force_login(cast.platform_admin)
     for url in (
         "/admin/nations/nation/",

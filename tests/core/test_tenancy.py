@@ -14,9 +14,11 @@ from covenant.access.models import RoleAssignment
 from covenant.ledger.models import LedgerEntry, LedgerLine
 from covenant.nations.checks import tenancy_errors
 from covenant.nations.tenancy import (
+    NationOrGlobalOwned,
     NationOwned,
     ScopeError,
     all_nations,
+    global_scope,
     nation_scope,
     no_scope,
 )
@@ -141,3 +143,23 @@ def test_every_use_of_the_escape_hatch_is_logged_with_its_reason(caplog) -> None
     [record] = caplog.records
     assert record.tenancy_reason == "a test"
     assert "cross-nation scope: a test (test_tenancy.py:" in record.getMessage()
+
+
+@pytest.mark.django_db
+def test_a_nation_owned_model_refuses_the_global_scope(cast, kenya) -> None:
+    with global_scope(), pytest.raises(ScopeError):
+        list(RoleAssignment.objects.all())
+    with global_scope(), pytest.raises(ScopeError):
+        RoleAssignment(nation=kenya, user=cast.user("KEN", "citizen"), role="delegate").save()
+
+
+@isolate_apps("covenant.nations")
+def test_a_nation_or_global_model_is_accepted_and_fails_closed_outside_a_scope() -> None:
+    # The rows of each owner are tested on the governance models (tests/governance).
+    class Minute(NationOrGlobalOwned):
+        class Meta:
+            app_label = "nations"
+
+    with no_scope(), pytest.raises(ScopeError):
+        Minute.objects.all()
+    assert tenancy_errors([Minute]) == []
