@@ -226,6 +226,7 @@ class NationOrGlobalOwned(models.Model):
     )
 
     objects: Any = NationOrGlobalScopedManager()
+    nation_id: int | None
 
     class Meta:
         abstract = True
