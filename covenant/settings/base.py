@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "covenant.access",
     "covenant.audit",
     "covenant.ledger",
+    "covenant.outbox",
     "covenant.api",
     "covenant.pages",
     # the six sectors, on their shared base
@@ -161,6 +162,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# A broker that does not answer fails a send in seconds (the outbox keeps the job), never hangs.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 
 # --- Accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -281,6 +284,7 @@ LOGGING = {
 }
 
 CELERY_BEAT_SCHEDULE = {
+    "drain-the-outbox": {"task": "covenant.outbox.drain", "schedule": 60.0},
     "verify-audit-chain-nightly": {
         "task": "covenant.audit.verify_chain",
         "schedule": crontab(hour=2, minute=30),
