@@ -25,7 +25,9 @@ def record(*args: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _reset() -> None:
+def _reset(settings: Any) -> None:
+    # Eager here (the embedded default); the broker path is tested in tests/core/test_worker.py.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
     RAN.clear()
     BROKEN["on"] = False
 

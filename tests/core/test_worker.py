@@ -82,3 +82,87 @@ def test_a_nation_task_runs_on_the_worker_in_its_nation(live_worker) -> None:
     assert pledge_for_nation.delay(kenya.pk, 2031).get(timeout=20) is False
     with nation_scope(kenya):
         assert LedgerEntry.objects.filter(kind=Kind.PLEDGE, fiscal_year=2031).count() == 1
+
+
+@pytest.fixture
+def throwaway_broker(settings: Any) -> Iterator[dict[str, Any]]:
+    """A Redis of our own on a free port as the Celery broker, which the test can stop."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    import redis
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+    def start() -> subprocess.Popen:
+        process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return process
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("throwaway redis did not start")
+
+    state = {"process": start(), "port": port, "start": start}
+    saved = (app.conf.broker_url, app.conf.task_always_eager)
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
+    app.conf.task_always_eager = False
+    _forget_broker_connections()
+    try:
+        yield state
+    finally:
+        state["process"].terminate()
+        state["process"].wait(5)
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        _forget_broker_connections()
+
+
+def _forget_broker_connections() -> None:
+    """The app caches its connection and producer pools, built for the broker URL of the time."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.mark.django_db
+def test_an_outbox_job_waits_out_a_broker_outage(
+    throwaway_broker, django_capture_on_commit_callbacks
+):
+    import redis
+    from django.db import transaction
+
+    from covenant.outbox.services import outbox_drain, outbox_enqueue
+
+    throwaway_broker["process"].terminate()
+    throwaway_broker["process"].wait(5)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        message = outbox_enqueue(task="covenant.ping", dedupe_key="outage-test")
+    message.refresh_from_db()
+    assert message.dispatched_at is None and message.attempts == 1  # kept, not lost
+    throwaway_broker["process"] = throwaway_broker["start"]()
+    _forget_broker_connections()
+    assert outbox_drain() == 1
+    queued = redis.Redis(port=throwaway_broker["port"]).llen("celery")
+    assert queued == 1  # on the broker, for a worker to take
+    message.refresh_from_db()
+    assert message.dispatched_at is not None
