@@ -3,6 +3,7 @@
 import os
 from typing import Any
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.module_loading import import_string
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("n/<str:iso3>/", pages.nation_page, name="nation"),
     path("accounts/", include("allauth.urls")),
+    path("", include("covenant.access.urls")),
     path("", include("sectors.core.urls")),
     path("api/v1/", include("sectors.core.api_urls")),
     path("api/v1/", include("covenant.api.urls")),
@@ -22,6 +24,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
+
+# The Django admin signs in through allauth's login: its rate limits, MFA and SSO apply.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 if os.environ.get("COVENANT_BENCH") == "1":  # `make bench` only: the stack's ceiling, no DB
     urlpatterns.append(path("bench/bare/", import_string("benchmarks.bare.bare_json")))

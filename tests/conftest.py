@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from covenant.access.mfa import totp_activate
 from covenant.access.principal import SYSTEM, Principal
 from covenant.access.services import platform_admin_grant, role_grant, user_get_or_create
 from covenant.accounts.models import User
@@ -20,6 +21,9 @@ from covenant.nations.models import Nation
 IS_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 HOME, OTHER = "KEN", "BRA"
 STEWARD_SECTOR = "energy"
+# The cast's privileged people (platform admin, nation admins, auditors) have a TOTP
+# authenticator with this secret, as MFA requires of them in a web session.
+CAST_TOTP_SECRET = "CASTTOTPSECRETFORTHETESTSUITEAAA"
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +102,7 @@ def make_user(email: str, password: str | None = None) -> User:
 def cast(kenya: Nation, brazil: Nation) -> Cast:
     admin = make_user("platform@covenant.test")
     platform_admin_grant(user=admin, actor=SYSTEM)
+    totp_activate(user=admin, secret=CAST_TOTP_SECRET)
     by_nation: dict[str, dict[str, User]] = {}
     for nation in (kenya, brazil):
         people: dict[str, User] = {}
@@ -111,6 +116,8 @@ def cast(kenya: Nation, brazil: Nation) -> Cast:
                 actor=SYSTEM,
                 four_eyes=False,
             )
+            if role in ("nation_admin", "auditor"):
+                totp_activate(user=user, secret=CAST_TOTP_SECRET)
             people[role] = user
         by_nation[nation.iso3] = people
     return Cast(
