@@ -12,6 +12,9 @@ from covenant import health
 from covenant.api.errors import json_error_view
 from covenant.pages import views as pages
 
+# The Django admin signs in through allauth's login: its rate limits, MFA and SSO apply.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", pages.home, name="home"),
     path("n/<str:iso3>/", pages.nation_page, name="nation"),
@@ -24,9 +27,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
-
-# The Django admin signs in through allauth's login: its rate limits, MFA and SSO apply.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 if os.environ.get("COVENANT_BENCH") == "1":  # `make bench` only: the stack's ceiling, no DB
     urlpatterns.append(path("bench/bare/", import_string("benchmarks.bare.bare_json")))

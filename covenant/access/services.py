@@ -7,6 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -140,6 +142,10 @@ def role_grant_by_email(
     _validate_nation_role(role, sector)
     if not may(actor, "roles:grant", nation=nation):
         raise Forbidden("you may not grant roles in this nation")
+    try:
+        validate_email(email.strip())
+    except ValidationError:
+        raise Invalid("not an e-mail address", fields={"email": ["a valid e-mail"]}) from None
     with transaction.atomic():
         user, _ = user_get_or_create(email=email)
         return role_grant(nation=nation, user=user, role=role, sector=sector, actor=actor)

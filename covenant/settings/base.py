@@ -205,6 +205,7 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Covenant portal"
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 in the embedded mode
+ACCOUNT_ADAPTER = "covenant.access.adapter.CovenantAccountAdapter"
 SOCIALACCOUNT_ADAPTER = "covenant.access.sso.NationSSOAdapter"
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never attach an SSO login to an account by e-mail
