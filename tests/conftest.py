@@ -42,6 +42,51 @@ def _nations_present(request: Any) -> None:
         nations_load()
 
 
+APPEND_ONLY_TABLES = ("audit_auditentry", "ledger_ledgerentry", "ledger_ledgerline")
+
+
+@pytest.fixture(autouse=True)
+def _append_only_present(request: Any) -> None:
+    """On SQLite a transactional test that wrote audit or ledger rows lets the runner's flush
+    (DELETE) through by dropping the append-only triggers (`append_only_flushable`); put them
+    back before the next test."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_no_delete'"
+        )
+        present = cursor.fetchone()[0]
+        if present < len(APPEND_ONLY_TABLES):
+            from covenant.db.append_only import _backward_sql, _forward_sql
+
+            for table in APPEND_ONLY_TABLES:
+                for statement in [*_backward_sql("sqlite", table), *_forward_sql("sqlite", table)]:
+                    cursor.execute(statement)
+
+
+@pytest.fixture
+def append_only_flushable(transactional_db: Any) -> Iterator[None]:
+    """For a live-server (transactional) test that writes audit or ledger rows: on SQLite, drop
+    the append-only triggers when it ends so that the flush can empty the tables (PostgreSQL
+    truncates, which the triggers do not trap); `_append_only_present` restores them."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        from covenant.db.append_only import drop_append_only_sql
+
+        with connection.cursor() as cursor:
+            for table in APPEND_ONLY_TABLES:
+                for statement in drop_append_only_sql("sqlite", table):
+                    cursor.execute(statement)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
