@@ -241,3 +241,34 @@ def test_only_platform_admins_configure_providers_and_mappings_refuse_elevated_r
         with pytest.raises(IntegrityError), transaction.atomic():
             SSORoleMapping.objects.create(provider=provider, claim="groups", value="x", role=role)
     assert re.fullmatch(r"[a-z]{3}", provider.provider_id)
+
+
+@pytest.mark.django_db
+def test_platform_admins_configure_a_nations_provider_in_the_admin(cast, kenya) -> None:
+    client = Client()
+    client.force_login(cast.platform_admin)  # the cast's platform admin has TOTP
+    form = {
+        "nation": kenya.pk,
+        "name": "eCitizen Kenya",
+        "issuer": "https://accounts.ecitizen.example.ke",
+        "client_id": "portal",
+        "client_secret": "s3cret-value",
+        "enabled": "on",
+        "role_mappings-TOTAL_FORMS": "1",
+        "role_mappings-INITIAL_FORMS": "0",
+        "role_mappings-0-claim": "groups",
+        "role_mappings-0-value": "ken-council",
+        "role_mappings-0-role": "council_member",
+        "role_mappings-0-sector": "",
+    }
+    response = client.post("/admin/access/nationidentityprovider/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    provider = NationIdentityProvider.objects.get(nation=kenya)
+    assert (
+        provider.social_app.client_id == "portal" and provider.social_app.secret == "s3cret-value"
+    )
+    assert provider.role_mappings.get().role == "council_member"
+    assert AuditEntry.objects.filter(action="sso.configured").count() == 1
+    nation_admin = Client()
+    nation_admin.force_login(cast.user("KEN", "nation_admin"))
+    assert nation_admin.get("/admin/access/nationidentityprovider/").status_code in (302, 403)
