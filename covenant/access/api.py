@@ -125,6 +125,10 @@ class MeView(CovenantAPIView):
                 "memberships": serializers.ListField(),
                 "capabilities": serializers.DictField(),
                 "token_scopes": serializers.ListField(allow_null=True),
+                "via": serializers.ChoiceField(choices=["session", "token", "key"]),
+                "key_nation": serializers.CharField(
+                    allow_null=True, help_text="an API key's nation: it acts there only"
+                ),
             },
         )
     )
@@ -155,6 +159,10 @@ class MeView(CovenantAPIView):
                 "memberships": memberships,
                 "capabilities": capabilities,
                 "token_scopes": None if principal.scopes is None else sorted(principal.scopes),
+                "via": principal.via,
+                "key_nation": getattr(getattr(request.auth, "nation", None), "iso3", None)
+                if principal.via == "key"
+                else None,
             }
         )
 

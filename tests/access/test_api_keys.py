@@ -248,6 +248,7 @@ def test_a_key_acts_within_its_scopes_and_tracks_its_last_use(cast, kenya) -> No
         403,
     )
     me = client.get("/api/v1/me/").json()
+    assert me["via"] == "key" and me["key_nation"] == "KEN"
     assert me["token_scopes"] == ["roles:read"] and [m["nation"] for m in me["memberships"]] == [
         "KEN"
     ]
