@@ -5,10 +5,13 @@ Two layers, so that the public summaries keep their throughput:
 1. A token bucket in this process (a dict and a lock: microseconds, no I/O) for every request.
    Anonymous traffic is limited here only, per address and per process: with W worker
    processes an address gets at most W × its rate. The hot public reads pay no round trip.
-2. For keys, tokens and signed-in people (who already cost a database read to authenticate),
-   a shared fixed-window counter in Redis (INCR + EXPIRE, one pipelined round trip), so their
-   limit holds across every process. Redis down: the shared layer fails open (the per-process
-   bucket still limits) and is not asked again for a few seconds; never a 500.
+2. For keys, tokens and signed-in people, a shared fixed-window counter in Redis, so that
+   their limit holds across every process. Requests are counted in batches (INCRBY every
+   `capacity/60` requests, at most 10, or every half second), so a busy key costs a round trip
+   per batch, not per request; between two syncs the estimate is the last shared total plus
+   this process's pending count, so a key overshoots by at most a batch per process. At low
+   rates (under 120/min) every request is counted at once. Redis down: the shared layer fails
+   open (the per-process bucket still limits) and is not asked again for a few seconds.
 
 Rates: settings.COVENANT_THROTTLE_RATES, e.g. {"key": "600/min", "token": "600/min",
 "user": "1200/min", "anon": "1200/min"}; a kind left out is not throttled."""
@@ -33,6 +36,8 @@ PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h":
            "hour": 3600, "d": 86400, "day": 86400}  # fmt: skip
 MAX_BUCKETS = 50_000  # addresses and credentials remembered per process (least recent dropped)
 REDIS_RETRY_SECONDS = 5.0
+SHARED_BATCH_MAX = 10
+SHARED_SYNC_SECONDS = 0.5
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -75,6 +80,9 @@ class TokenBuckets:
 _local = TokenBuckets()
 _rates: dict[str, tuple[int, int]] | None = None
 _redis_down_until = 0.0
+# (kind, ident, period) → [window, pending, last shared total, last sync time]
+_shared: OrderedDict[tuple[str, str, int], list[float]] = OrderedDict()
+_shared_lock = threading.Lock()
 
 
 def _configured_rates() -> dict[str, tuple[int, int]]:
@@ -93,6 +101,8 @@ def throttle_reset(**kwargs: Any) -> None:
     _rates = None
     _redis_down_until = 0.0
     _local.clear()
+    with _shared_lock:
+        _shared.clear()
 
 
 setting_changed.connect(throttle_reset)
@@ -100,35 +110,64 @@ setting_changed.connect(throttle_reset)
 
 def _redis_client() -> Any:
     """The raw client of Django's Redis cache backend, or None for another backend."""
-    inner = getattr(cache, "_cache", None)
-    get_client = getattr(inner, "get_client", None)
-    if get_client is None or type(cache).__name__ != "RedisCache":
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
         return None
-    return get_client(None, write=True)
+    return backend._cache.get_client(None, write=True)
+
+
+def _shared_incr(key: str, amount: int, period: int) -> int | None:
+    """INCRBY + EXPIRE in one round trip; None when Redis does not answer (fail open)."""
+    global _redis_down_until
+    try:
+        client = _redis_client()
+        if client is None:
+            return None
+        pipe = client.pipeline(transaction=False)
+        pipe.incrby(key, amount)
+        pipe.expire(key, period + 1)
+        return int(pipe.execute()[0])
+    except Exception as error:  # Redis down or confused: fail open, never a 500
+        _redis_down_until = time.time() + REDIS_RETRY_SECONDS
+        logger.warning("throttle: shared counter unavailable (%s); failing open", error)
+        return None
 
 
 def shared_window_wait(kind: str, ident: str, capacity: int, period: int) -> float:
-    """Count this request in the shared fixed window; 0.0 if within the limit, else the
-    seconds to the window's end. Fails open (0.0) when Redis does not answer."""
-    global _redis_down_until
+    """Count this request in the shared fixed window (in batches, see the module's docstring);
+    0.0 if within the limit, else the seconds to the window's end. Fails open when Redis does
+    not answer."""
     now = time.time()
     if now < _redis_down_until:
         return 0.0
     window = int(now // period)
-    key = cache.make_key(f"throttle:{kind}:{ident}:{period}:{window}")
-    try:
-        client = _redis_client()
-        if client is None:
+    batch = max(1, min(SHARED_BATCH_MAX, capacity // 120))
+    slot = (kind, ident, period)
+    with _shared_lock:
+        state = _shared.pop(slot, None)
+        if state is None or state[0] != window:
+            state = [window, 0, 0, 0.0]
+        _shared[slot] = state
+        while len(_shared) > MAX_BUCKETS:
+            _shared.popitem(last=False)
+        state[1] += 1
+        estimate = state[2] + state[1]
+        pending = int(state[1]) if state[1] >= batch or now - state[3] >= SHARED_SYNC_SECONDS else 0
+        if pending:
+            state[1], state[3] = 0, now
+    if pending:
+        key = cache.make_key(f"throttle:{kind}:{ident}:{period}:{window}")
+        total = _shared_incr(key, pending, period)
+        if total is None:
             return 0.0
-        pipe = client.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, period + 1)
-        count = int(pipe.execute()[0])
-    except Exception as error:  # Redis down or confused: fail open, never a 500
-        _redis_down_until = now + REDIS_RETRY_SECONDS
-        logger.warning("throttle: shared counter unavailable (%s); failing open", error)
-        return 0.0
-    if count <= capacity:
+        with _shared_lock:
+            if state[0] == window:
+                state[2] = total
+        estimate = total + state[1]
+    if estimate <= capacity:
         return 0.0
     return max((window + 1) * period - now, 1.0)
 
