@@ -26,16 +26,16 @@ from .services import (
 )
 
 
-class ErrorBodySerializer(serializers.Serializer):
+class CovenantErrorBodySerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
     fields = serializers.DictField(required=False)  # type: ignore[assignment]
 
 
-class ErrorSerializer(serializers.Serializer):
+class CovenantErrorSerializer(serializers.Serializer):
     """The API's one error shape."""
 
-    error = ErrorBodySerializer()
+    error = CovenantErrorBodySerializer()
 
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):
@@ -212,12 +212,12 @@ class ApiKeyCreateInput(StrictSerializer):
 
 
 ERRORS = {
-    400: ErrorSerializer,
-    401: ErrorSerializer,
-    403: ErrorSerializer,
-    404: ErrorSerializer,
-    409: ErrorSerializer,
-    429: ErrorSerializer,
+    400: CovenantErrorSerializer,
+    401: CovenantErrorSerializer,
+    403: CovenantErrorSerializer,
+    404: CovenantErrorSerializer,
+    409: CovenantErrorSerializer,
+    429: CovenantErrorSerializer,
 }
 
 

@@ -58,6 +58,18 @@ def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "access/forbidden.html", {"message": message}, status=403)
 
 
+def _nation_guarded(
+    request: HttpRequest, iso3: str, capability: str, what: str
+) -> tuple[Nation, Principal, HttpResponse | None]:
+    """The nation of the URL (404 if unknown), who asks, and a 403 page unless they hold
+    `capability` there (the MFA middleware turns a missing second factor into its setup)."""
+    nation = _nation_or_404(iso3)
+    principal = principal_of_request(request)
+    if not may(principal, capability, nation=nation):
+        return nation, principal, _forbidden(request, f"You may not {what} of {nation.name}.")
+    return nation, principal, None
+
+
 def _field(request: HttpRequest, name: str, max_length: int = MAX_FIELD) -> str:
     return str(request.POST.get(name, "")).replace("\x00", "").strip()[:max_length]
 
@@ -224,10 +236,9 @@ def _roles_partial(request: HttpRequest, nation: Nation) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def roles_page(request: HttpRequest, iso3: str) -> HttpResponse:
-    nation = _nation_or_404(iso3)
-    principal = principal_of_request(request)
-    if not may(principal, "roles:read", nation=nation):
-        return _forbidden(request, f"You may not see the roles of {nation.name}.")
+    nation, principal, refused = _nation_guarded(request, iso3, "roles:read", "see the roles")
+    if refused is not None:
+        return refused
     url = reverse("nation-roles", args=[nation.iso3.lower()])
     if request.method == "POST":
         try:
@@ -261,10 +272,9 @@ def roles_page(request: HttpRequest, iso3: str) -> HttpResponse:
 
 
 def _role_action(request: HttpRequest, iso3: str, assignment_id: int, action: str) -> HttpResponse:
-    nation = _nation_or_404(iso3)
-    principal = principal_of_request(request)
-    if not may(principal, "roles:read", nation=nation):
-        return _forbidden(request, f"You may not manage the roles of {nation.name}.")
+    nation, principal, refused = _nation_guarded(request, iso3, "roles:read", "manage the roles")
+    if refused is not None:
+        return refused
     assignment = role_assignment_get(nation=nation, assignment_id=assignment_id)
     if assignment is None:
         raise Http404("no such role assignment in this nation")
@@ -324,10 +334,11 @@ def _keys_context(
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_keys_page(request: HttpRequest, iso3: str) -> HttpResponse:
-    nation = _nation_or_404(iso3)
-    principal = principal_of_request(request)
-    if not may(principal, "api_keys:manage", nation=nation):
-        return _forbidden(request, f"You may not manage the API keys of {nation.name}.")
+    nation, principal, refused = _nation_guarded(
+        request, iso3, "api_keys:manage", "manage the API keys"
+    )
+    if refused is not None:
+        return refused
     url = reverse("nation-api-keys", args=[nation.iso3.lower()])
     if request.method == "POST":
         try:
@@ -357,10 +368,11 @@ def api_keys_page(request: HttpRequest, iso3: str) -> HttpResponse:
 @login_required
 @require_POST
 def api_key_revoke_view(request: HttpRequest, iso3: str, key_id: int) -> HttpResponse:
-    nation = _nation_or_404(iso3)
-    principal = principal_of_request(request)
-    if not may(principal, "api_keys:manage", nation=nation):
-        return _forbidden(request, f"You may not manage the API keys of {nation.name}.")
+    nation, principal, refused = _nation_guarded(
+        request, iso3, "api_keys:manage", "manage the API keys"
+    )
+    if refused is not None:
+        return refused
     key = api_key_get(nation=nation, key_id=key_id)
     if key is None:
         raise Http404("no such key in this nation")

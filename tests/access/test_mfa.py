@@ -186,3 +186,15 @@ def test_a_citizen_signs_in_by_e_mailed_code(cast, mailoutbox) -> None:
 def test_cast_secret_is_in_use(cast) -> None:
     assert has_second_factor(cast.user("BRA", "auditor"))
     assert CAST_TOTP_SECRET != DEMO_TOTP_SECRET
+
+
+def test_webauthn_and_recovery_codes_pages_are_offered(fresh_admin) -> None:
+    client = Client()
+    client.post("/accounts/login/", {"login": fresh_admin.email, "password": "a-long-password-1"})
+    client.post("/accounts/reauthenticate/", {"password": "a-long-password-1"})
+    index = client.get("/accounts/2fa/").content.decode()
+    assert "/accounts/2fa/totp/activate/" in index and "/accounts/2fa/webauthn/add/" in index
+    add_key = client.get("/accounts/2fa/webauthn/add/")
+    html = add_key.content.decode()
+    assert add_key.status_code == 200 and '<html lang="en">' in html
+    assert "mfa/js/webauthn.js" in html and "<script>" not in html  # CSP: no inline script
