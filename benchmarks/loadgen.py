@@ -35,9 +35,10 @@ def worker(
     window: tuple[float, float],
     latencies: list[float],
     counters: dict[str, int],
+    extra_headers: dict[str, str] | None = None,
 ) -> None:
     begin, end = window
-    headers = {"Accept": "application/json", "Connection": "keep-alive"}
+    headers = {"Accept": "application/json", "Connection": "keep-alive", **(extra_headers or {})}
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
     while True:
         started = time.perf_counter()
@@ -64,12 +65,20 @@ def worker(
     conn.close()
 
 
-def run(*, port: int, path: str, connections: int, warmup: float, duration: float) -> dict:
+def run(
+    *,
+    port: int,
+    path: str,
+    connections: int,
+    warmup: float,
+    duration: float,
+    headers: dict[str, str] | None = None,
+) -> dict:
     start = time.perf_counter() + 0.05
     window = (start + warmup, start + warmup + duration)
     per_thread = [([], {"errors": 0, "reconnects": 0}) for _ in range(connections)]
     threads = [
-        threading.Thread(target=worker, args=(port, path, window, lat, cnt), daemon=True)
+        threading.Thread(target=worker, args=(port, path, window, lat, cnt, headers), daemon=True)
         for lat, cnt in per_thread
     ]
     for thread in threads:
@@ -104,13 +113,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--duration", type=float, default=8.0)
+    parser.add_argument("--header", action="append", default=[], help="'Name: value'")
     args = parser.parse_args(argv)
+    headers = dict(h.split(":", 1) for h in args.header)
     result = run(
         port=args.port,
         path=args.path,
         connections=args.connections,
         warmup=args.warmup,
         duration=args.duration,
+        headers={name.strip(): value.strip() for name, value in headers.items()},
     )
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

@@ -3,6 +3,7 @@
 import os
 from typing import Any
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.module_loading import import_string
@@ -11,10 +12,14 @@ from covenant import health
 from covenant.api.errors import json_error_view
 from covenant.pages import views as pages
 
+# The Django admin signs in through allauth's login: its rate limits, MFA and SSO apply.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
 urlpatterns = [
     path("", pages.home, name="home"),
     path("n/<str:iso3>/", pages.nation_page, name="nation"),
     path("accounts/", include("allauth.urls")),
+    path("", include("covenant.access.urls")),
     path("", include("sectors.core.urls")),
     path("api/v1/", include("sectors.core.api_urls")),
     path("api/v1/", include("covenant.api.urls")),

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from covenant.access.mfa import totp_activate
 from covenant.access.principal import SYSTEM, Principal
 from covenant.access.services import platform_admin_grant, role_grant, user_get_or_create
 from covenant.accounts.models import User
@@ -20,6 +21,9 @@ from covenant.nations.models import Nation
 IS_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql"))
 HOME, OTHER = "KEN", "BRA"
 STEWARD_SECTOR = "energy"
+# The cast's privileged people (platform admin, nation admins, auditors) have a TOTP
+# authenticator with this secret, as MFA requires of them in a web session.
+CAST_TOTP_SECRET = "CASTTOTPSECRETFORTHETESTSUITEAAA"
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +40,51 @@ def _nations_present(request: Any) -> None:
     request.getfixturevalue("_django_db_helper")
     if Nation.objects.count() != 195:
         nations_load()
+
+
+APPEND_ONLY_TABLES = ("audit_auditentry", "ledger_ledgerentry", "ledger_ledgerline")
+
+
+@pytest.fixture(autouse=True)
+def _append_only_present(request: Any) -> None:
+    """On SQLite a transactional test that wrote audit or ledger rows lets the runner's flush
+    (DELETE) through by dropping the append-only triggers (`append_only_flushable`); put them
+    back before the next test."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_no_delete'"
+        )
+        present = cursor.fetchone()[0]
+        if present < len(APPEND_ONLY_TABLES):
+            from covenant.db.append_only import _backward_sql, _forward_sql
+
+            for table in APPEND_ONLY_TABLES:
+                for statement in [*_backward_sql("sqlite", table), *_forward_sql("sqlite", table)]:
+                    cursor.execute(statement)
+
+
+@pytest.fixture
+def append_only_flushable(transactional_db: Any) -> Iterator[None]:
+    """For a live-server (transactional) test that writes audit or ledger rows: on SQLite, drop
+    the append-only triggers when it ends so that the flush can empty the tables (PostgreSQL
+    truncates, which the triggers do not trap); `_append_only_present` restores them."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        from covenant.db.append_only import drop_append_only_sql
+
+        with connection.cursor() as cursor:
+            for table in APPEND_ONLY_TABLES:
+                for statement in drop_append_only_sql("sqlite", table):
+                    cursor.execute(statement)
 
 
 @pytest.fixture(autouse=True)
@@ -98,6 +147,7 @@ def make_user(email: str, password: str | None = None) -> User:
 def cast(kenya: Nation, brazil: Nation) -> Cast:
     admin = make_user("platform@covenant.test")
     platform_admin_grant(user=admin, actor=SYSTEM)
+    totp_activate(user=admin, secret=CAST_TOTP_SECRET)
     by_nation: dict[str, dict[str, User]] = {}
     for nation in (kenya, brazil):
         people: dict[str, User] = {}
@@ -111,6 +161,8 @@ def cast(kenya: Nation, brazil: Nation) -> Cast:
                 actor=SYSTEM,
                 four_eyes=False,
             )
+            if role in ("nation_admin", "auditor"):
+                totp_activate(user=user, secret=CAST_TOTP_SECRET)
             people[role] = user
         by_nation[nation.iso3] = people
     return Cast(

@@ -14,10 +14,28 @@ from rest_framework.response import Response
 from covenant.api.base import CovenantAPIView, NationAPIView, StrictSerializer
 from covenant.errors import Forbidden, NotFound
 
-from .models import RoleAssignment
+from .models import ApiKey, ApiKeyStatus, RoleAssignment
 from .principal import may
-from .selectors import role_assignment_get, role_assignment_list
-from .services import role_approve, role_grant_by_email, role_revoke
+from .selectors import api_key_get, api_key_list, role_assignment_get, role_assignment_list
+from .services import (
+    api_key_create,
+    api_key_revoke,
+    role_approve,
+    role_grant_by_email,
+    role_revoke,
+)
+
+
+class CovenantErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(required=False)  # type: ignore[assignment]
+
+
+class CovenantErrorSerializer(serializers.Serializer):
+    """The API's one error shape."""
+
+    error = CovenantErrorBodySerializer()
 
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):
@@ -107,6 +125,10 @@ class MeView(CovenantAPIView):
                 "memberships": serializers.ListField(),
                 "capabilities": serializers.DictField(),
                 "token_scopes": serializers.ListField(allow_null=True),
+                "via": serializers.ChoiceField(choices=["session", "token", "key"]),
+                "key_nation": serializers.CharField(
+                    allow_null=True, help_text="an API key's nation: it acts there only"
+                ),
             },
         )
     )
@@ -137,5 +159,134 @@ class MeView(CovenantAPIView):
                 "memberships": memberships,
                 "capabilities": capabilities,
                 "token_scopes": None if principal.scopes is None else sorted(principal.scopes),
+                "via": principal.via,
+                "key_nation": getattr(getattr(request.auth, "nation", None), "iso3", None)
+                if principal.via == "key"
+                else None,
             }
+        )
+
+
+# --- API keys -------------------------------------------------------------------------------------
+
+
+class ApiKeySerializer(serializers.ModelSerializer):
+    nation = serializers.CharField(source="nation.iso3")
+    status = serializers.ChoiceField(choices=ApiKeyStatus.choices)
+    scopes = serializers.ListField(child=serializers.CharField())
+    created_by = serializers.EmailField(source="created_by.email")
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "id",
+            "name",
+            "nation",
+            "prefix",
+            "last_four",
+            "scopes",
+            "status",
+            "created_by",
+            "created_at",
+            "expires_at",
+            "revoked_at",
+            "last_used_at",
+        ]
+        read_only_fields = fields
+
+
+class ApiKeyCreatedSerializer(ApiKeySerializer):
+    key = serializers.CharField(help_text="the key itself: shown once, never again")
+
+    class Meta(ApiKeySerializer.Meta):
+        fields = [*ApiKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class ApiKeyCreateInput(StrictSerializer):
+    name = serializers.CharField(max_length=80)
+    scopes = serializers.ListField(
+        child=serializers.CharField(max_length=64), min_length=1, max_length=64
+    )
+    days = serializers.IntegerField(min_value=1, max_value=366, required=False, default=90)
+
+
+ERRORS = {
+    400: CovenantErrorSerializer,
+    401: CovenantErrorSerializer,
+    403: CovenantErrorSerializer,
+    404: CovenantErrorSerializer,
+    409: CovenantErrorSerializer,
+    429: CovenantErrorSerializer,
+}
+
+
+class ApiKeyListView(ListAPIView, NationAPIView):
+    """GET the nation's API keys; POST creates one (its key is in the answer, once)."""
+
+    serializer_class = ApiKeySerializer
+    permission_classes = [IsAuthenticated]
+
+    def get_queryset(self) -> Any:
+        return api_key_list(nation=self.nation, principal=self.principal)
+
+    @extend_schema(
+        responses={
+            200: ApiKeySerializer(many=True),
+            **{k: v for k, v in ERRORS.items() if k != 409},
+        }
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=ApiKeyCreateInput, responses={201: ApiKeyCreatedSerializer, **ERRORS})
+    def post(self, request: Request, iso3: str) -> Response:
+        if not may(self.principal, "api_keys:manage", nation=self.nation):
+            raise Forbidden("you may not manage this nation's API keys")
+        payload = ApiKeyCreateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        record, key = api_key_create(
+            nation=self.nation,
+            name=payload.validated_data["name"],
+            scopes=payload.validated_data["scopes"],
+            days=payload.validated_data["days"],
+            actor=self.principal,
+        )
+        data = dict(ApiKeySerializer(record).data)
+        data["key"] = key
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ApiKeyDetailView(NationAPIView):
+    permission_classes = [IsAuthenticated]
+
+    def _key(self, key_id: int) -> ApiKey:
+        api_key_list(nation=self.nation, principal=self.principal)  # 403 unless a manager
+        key = api_key_get(nation=self.nation, key_id=key_id)
+        if key is None:
+            raise NotFound("no such API key in this nation")
+        return key
+
+    @extend_schema(responses={200: ApiKeySerializer, **ERRORS})
+    def get(self, request: Request, iso3: str, key_id: int) -> Response:
+        return Response(ApiKeySerializer(self._key(key_id)).data)
+
+    @extend_schema(
+        responses={200: ApiKeySerializer, **ERRORS}, summary="Revoke the key (kept as history)"
+    )
+    def delete(self, request: Request, iso3: str, key_id: int) -> Response:
+        return Response(
+            ApiKeySerializer(api_key_revoke(key=self._key(key_id), actor=self.principal)).data
+        )
+
+
+class ApiKeyRevokeView(ApiKeyDetailView):
+    http_method_names = ["post", "options"]
+
+    @extend_schema(
+        request=None, responses={200: ApiKeySerializer, **ERRORS}, summary="Revoke the key"
+    )
+    def post(self, request: Request, iso3: str, key_id: int) -> Response:
+        return Response(
+            ApiKeySerializer(api_key_revoke(key=self._key(key_id), actor=self.principal)).data
         )

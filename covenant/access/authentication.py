@@ -1,4 +1,5 @@
-"""`Authorization: Bearer <token>` for the API."""
+"""`Authorization: Bearer <token or key>` for the API. A personal access token (`cov_…`) acts
+as its user; an API key (`covk_<iso3>_…`) acts as its creator bound to its nation."""
 
 from __future__ import annotations
 
@@ -10,16 +11,48 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .models import PersonalAccessToken
-from .tokens import prefix_of, token_digest
+from covenant.nations.models import Nation
+from covenant.nations.tenancy import nation_scope
+
+from .models import ApiKey, PersonalAccessToken
+from .tokens import parse_api_key, prefix_of, token_digest
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+MAX_BEARER_LENGTH = 200
+
+
+def _touch(model: Any, record: Any) -> None:
+    """Record the use, at most once per LAST_USED_RESOLUTION (no write per request)."""
+    now = timezone.now()
+    if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
+        model.objects.filter(pk=record.pk).update(last_used_at=now)
+        record.last_used_at = now
+
+
+def _api_key(key: str) -> tuple[Any, ApiKey]:
+    parsed = parse_api_key(key)
+    if parsed is None:
+        raise exceptions.AuthenticationFailed("malformed bearer token")
+    iso3, prefix = parsed
+    nation = Nation.objects.filter(iso3=iso3).first()
+    if nation is None:
+        raise exceptions.AuthenticationFailed("unknown key")
+    with nation_scope(nation):
+        record = ApiKey.objects.select_related("created_by").filter(prefix=prefix).first()
+        if record is None or not hmac.compare_digest(record.key_hash, token_digest(key)):
+            raise exceptions.AuthenticationFailed("unknown key")
+        if not record.is_usable():
+            raise exceptions.AuthenticationFailed("key expired or revoked")
+        if not record.created_by.is_active:
+            raise exceptions.AuthenticationFailed("the key's creator is inactive")
+        _touch(ApiKey, record)
+    return record.created_by, record
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
-    def authenticate(self, request: Any) -> tuple[Any, PersonalAccessToken] | None:
+    def authenticate(self, request: Any) -> tuple[Any, Any] | None:
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
@@ -27,7 +60,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if keyword.lower() != "bearer":
             return None
         token = token.strip()
-        prefix = prefix_of(token) if len(token) < 200 else None
+        if len(token) >= MAX_BEARER_LENGTH:
+            raise exceptions.AuthenticationFailed("malformed bearer token")
+        if token.startswith("covk_"):
+            return _api_key(token)
+        prefix = prefix_of(token)
         if prefix is None:
             raise exceptions.AuthenticationFailed("malformed bearer token")
         record = PersonalAccessToken.objects.select_related("user").filter(prefix=prefix).first()
@@ -37,9 +74,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("token expired or revoked")
         if not record.user.is_active:
             raise exceptions.AuthenticationFailed("user inactive")
-        now = timezone.now()
-        if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
-            PersonalAccessToken.objects.filter(pk=record.pk).update(last_used_at=now)
+        _touch(PersonalAccessToken, record)
         return record.user, record
 
     def authenticate_header(self, request: Any) -> str:
@@ -53,4 +88,8 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-unty
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {"type": "http", "scheme": "bearer", "description": "cov_… personal access token"}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "cov_… personal access token, or covk_<iso3>_… API key of one nation",
+        }

@@ -97,3 +97,114 @@ class PersonalAccessToken(models.Model):
 
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ApiKeyStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class ApiKey(NationOwned):
+    """An integrator's key: bound to one nation, with scopes no wider than its creator's there.
+    Only the SHA-256 of the whole key is stored, with its lookup prefix and last four
+    characters (to recognise it in a list). It acts as its creator's memberships in its nation,
+    narrowed by its scopes: a creator who loses a role also disarms the key of that role."""
+
+    is_api_key = True
+
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=16, unique=True)
+    last_four = models.CharField(max_length=4)
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_keys"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"key {self.prefix}…{self.last_four}"
+
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.expires_at > timezone.now() else "expired"
+
+
+class NationIdentityProvider(models.Model):
+    """A nation's OpenID Connect identity provider (SSO). Platform admins configure it (the
+    Django admin); `sso_provider_save` keeps the allauth SocialApp it drives in step. A first
+    login through it creates a citizen of that nation and nothing more."""
+
+    tenancy_exempt = (
+        "configuration of the nation's identity provider: read at sign-in, before any nation is "
+        "in scope, and managed by platform admins only"
+    )
+
+    nation = models.OneToOneField(
+        "nations.Nation", on_delete=models.PROTECT, related_name="identity_provider"
+    )
+    name = models.CharField(max_length=80, help_text="shown on the sign-in button")
+    issuer = models.URLField(max_length=300, help_text="the OpenID Connect issuer URL")
+    client_id = models.CharField(max_length=191)
+    client_secret = models.CharField(max_length=191, blank=True)
+    enabled = models.BooleanField(default=True)
+    social_app = models.OneToOneField(
+        "socialaccount.SocialApp", null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["nation__iso3"]
+
+    def __str__(self) -> str:
+        return f"SSO of {self.nation_id}: {self.name}"
+
+    @property
+    def provider_id(self) -> str:
+        """allauth's provider id: the nation's ISO3 code in lower case (`/accounts/oidc/ken/…`)."""
+        return str(self.nation.iso3).lower()
+
+
+class SSORoleMapping(models.Model):
+    """An explicit rule, set by an admin: a claim value from this provider grants this role in
+    the provider's nation. None exist by default: roles never come from claims otherwise.
+    Nation admin and auditor (four-eyes roles) and delegate cannot be mapped."""
+
+    tenancy_exempt = "a rule of a nation's identity provider (see NationIdentityProvider)"
+
+    provider = models.ForeignKey(
+        NationIdentityProvider, on_delete=models.CASCADE, related_name="role_mappings"
+    )
+    claim = models.CharField(max_length=80, help_text="e.g. groups")
+    value = models.CharField(max_length=200, help_text="e.g. ken-energy-stewards")
+    role = models.CharField(max_length=32, choices=NATION_ROLE_CHOICES)
+    sector = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "claim", "value", "role", "sector"], name="sso_mapping_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=["nation_admin", "auditor", "delegate"]),
+                name="sso_mapping_no_elevated_roles",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim}={self.value} → {self.role}"

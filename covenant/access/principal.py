@@ -12,7 +12,15 @@ Conventions `may()` follows:
   that nation's delegate?".
 - The system actor (`Principal.system(name)`) is trusted code acting on no person's behalf. It
   holds every capability of the table plus the system-only ones (`SYSTEM_ONLY_CAPABILITIES`:
-  posting pledges and allocations, granting platform admin), which no role holds."""
+  posting pledges and allocations, granting platform admin), which no role holds.
+- An API key (`via="key"`) is bound to one nation: it acts as its creator's memberships *in
+  that nation* (a platform admin creator: the platform admin's capabilities in that nation
+  only), narrowed by its scopes; `may()` answers False for every other nation and for no
+  nation at all, whatever the creator holds elsewhere.
+- A privileged person (PRIVILEGED_ROLES) signed in through a web session holds nothing until
+  they have set up a second factor (TOTP or WebAuthn): `mfa_missing`.
+- `obj=`: an object shared with a named person (covenant.access.object_grants) grants that
+  capability on that one object; never used to build lists."""
 
 from __future__ import annotations
 
@@ -23,6 +31,7 @@ from covenant.nations.tenancy import all_nations
 
 from .roles import (
     CAPABILITIES,
+    PRIVILEGED_ROLES,
     SECTOR_BOUND_ROLES,
     SYSTEM_CAPABILITIES,
     Role,
@@ -49,7 +58,10 @@ class Principal:
     scopes: frozenset[str] | None = None  # None: unrestricted (a session); else a token's scopes
     via: str = "session"  # session | token | key | system | anonymous
     system_name: str = ""  # the system actor's name ("operator", "beat", "governance", …)
+    nation_binding: int | None = None  # an API key's nation: nothing outside it
+    mfa_enforced: bool = False  # a web session: privileged people need a second factor
     _memberships: list[Membership] | None = field(default=None, repr=False)
+    _mfa_missing: bool | None = field(default=None, repr=False)
 
     @classmethod
     def system(cls, name: str) -> Principal:
@@ -68,7 +80,30 @@ class Principal:
 
     @property
     def is_platform_admin(self) -> bool:
+        """Global reach. A nation-bound key never has it, even when its creator does."""
+        return self.nation_binding is None and self._user_is_platform_admin
+
+    @property
+    def _user_is_platform_admin(self) -> bool:
         return self.is_authenticated and bool(self.user.is_platform_admin)  # type: ignore[union-attr]
+
+    @property
+    def is_privileged(self) -> bool:
+        """A platform admin, nation admin or auditor (the roles that need a second factor)."""
+        return self._user_is_platform_admin or any(
+            m.role in PRIVILEGED_ROLES for m in self.memberships
+        )
+
+    @property
+    def mfa_missing(self) -> bool:
+        """A privileged person in a web session without TOTP or WebAuthn set up."""
+        if self._mfa_missing is None:
+            self._mfa_missing = False
+            if self.mfa_enforced and self.is_authenticated and self.is_privileged:
+                from .mfa import has_second_factor
+
+                self._mfa_missing = not has_second_factor(self.user)
+        return self._mfa_missing
 
     @property
     def pseudonym(self) -> str:
@@ -94,6 +129,8 @@ class Principal:
                         .select_related("nation")
                         .only("id", "role", "sector", "nation__id", "nation__iso3")
                     )
+                    if self.nation_binding is not None:
+                        rows = rows.filter(nation_id=self.nation_binding)
                     self._memberships = [
                         Membership(
                             row.id, row.nation.id, row.nation.iso3, Role(row.role), row.sector
@@ -104,16 +141,27 @@ class Principal:
 
     def nation_ids_with(self, capability: str) -> set[int]:
         """The nations in which the principal holds `capability` (ignoring sectors)."""
-        if not scope_allows(self.scopes, capability):
+        if not scope_allows(self.scopes, capability) or self.mfa_missing:
             return set()
-        return {m.nation_id for m in self.memberships if capability in CAPABILITIES[m.role]}
+        nations = {m.nation_id for m in self.memberships if capability in CAPABILITIES[m.role]}
+        if (
+            self.nation_binding is not None
+            and self._user_is_platform_admin
+            and capability in CAPABILITIES[Role.PLATFORM_ADMIN]
+        ):
+            nations.add(self.nation_binding)
+        return nations
 
     def capabilities_in(self, nation_id: int) -> set[str]:
+        if self.mfa_missing or (
+            self.nation_binding is not None and nation_id != self.nation_binding
+        ):
+            return set()
         caps: set[str] = set()
         for membership in self.memberships:
             if membership.nation_id == nation_id:
                 caps |= CAPABILITIES[membership.role]
-        if self.is_platform_admin:
+        if self._user_is_platform_admin:
             caps |= CAPABILITIES[Role.PLATFORM_ADMIN]
         return {cap for cap in caps if scope_allows(self.scopes, cap)}
 
@@ -127,19 +175,28 @@ def may(
     *,
     nation: Any = None,
     sector: str | None = None,
+    obj: Any = None,
 ) -> bool:
-    """May `principal` do `capability` in `nation` (and, for sector-bound roles, `sector`)?
-    See the module's docstring for the conventions on global capabilities and the system."""
+    """May `principal` do `capability` in `nation` (and, for sector-bound roles, `sector`), or
+    on the one object `obj` (whose nation is then the nation)? See the module's docstring for
+    the conventions on global capabilities, the system, keys, MFA and object grants."""
     if principal.is_system:
         return capability in SYSTEM_CAPABILITIES and scope_allows(principal.scopes, capability)
     if not principal.is_authenticated or not scope_allows(principal.scopes, capability):
         return False
-    if principal.is_platform_admin and capability in CAPABILITIES[Role.PLATFORM_ADMIN]:
-        return True
+    if nation is None and obj is not None:
+        nation = getattr(obj, "nation_id", None)
+    nation_id = None if nation is None else (nation if isinstance(nation, int) else nation.pk)
+    binding = principal.nation_binding
+    if binding is not None and nation_id != binding:
+        return False  # a key reaches its own nation only (and no "any nation" question)
+    if principal.mfa_missing:
+        return False
+    if principal._user_is_platform_admin and capability in CAPABILITIES[Role.PLATFORM_ADMIN]:
+        return True  # everywhere; a key: in its nation (checked above)
     any_nation = nation is None and is_global_capability(capability)
     if nation is None and not any_nation:
         return False
-    nation_id = None if nation is None else (nation if isinstance(nation, int) else nation.pk)
     for membership in principal.memberships:
         if capability not in CAPABILITIES[membership.role]:
             continue
@@ -148,23 +205,50 @@ def may(
         if membership.role in SECTOR_BOUND_ROLES and membership.sector != sector:
             continue
         return True
+    if obj is not None:
+        from .object_grants import object_grant_held
+
+        return object_grant_held(principal.user, capability, obj)
     return False
 
 
-def principal_for(user: Any, token: Any = None) -> Principal:
-    """The principal of a request's user (anonymous users included) and its token, if any."""
+def principal_for(user: Any, token: Any = None, *, web_session: bool = False) -> Principal:
+    """The principal of a request's user (anonymous users included) and its token or API key,
+    if any. `web_session`: signed in through the browser (a session), where MFA is enforced."""
     if user is None or not getattr(user, "is_authenticated", False):
         return Principal(user=None, via="anonymous")
+    if token is not None and getattr(token, "is_api_key", False):
+        return Principal(
+            user=user, scopes=frozenset(token.scopes), via="key", nation_binding=token.nation_id
+        )
     if token is not None and hasattr(token, "scopes"):
         scopes = None if token.scopes is None else frozenset(token.scopes)
         return Principal(user=user, scopes=scopes, via="token")
-    return Principal(user=user)
+    return Principal(user=user, mfa_enforced=web_session)
+
+
+def _signed_in_by_session(request: Any) -> bool:
+    from django.contrib.auth import SESSION_KEY
+
+    session = getattr(request, "session", None)
+    try:
+        return session is not None and SESSION_KEY in session
+    except Exception:  # a broken session store answers "no session"
+        return False
 
 
 def principal_of_request(request: Any) -> Principal:
     """Cached on the request: memberships are read once per request."""
     cached = getattr(request, "_covenant_principal", None)
     if cached is None:
-        cached = principal_for(getattr(request, "user", None), getattr(request, "auth", None))
+        auth = getattr(request, "auth", None)
+        cached = principal_for(
+            getattr(request, "user", None),
+            auth,
+            web_session=auth is None and _signed_in_by_session(request),
+        )
         request._covenant_principal = cached
+        inner = getattr(request, "_request", None)  # DRF's Request wraps Django's
+        if inner is not None:
+            inner._covenant_principal = cached
     return cached

@@ -4,8 +4,11 @@ personal access tokens. Each runs in one transaction and writes its audit entry.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -16,12 +19,14 @@ from covenant.nations.models import Nation
 from covenant.nations.sectors import is_sector, sector_slugs
 from covenant.nations.tenancy import nation_scope
 
-from .models import PersonalAccessToken, RoleAssignment, RoleStatus
+from .models import ApiKey, PersonalAccessToken, RoleAssignment, RoleStatus
 from .principal import Principal, may
-from .roles import FOUR_EYES_ROLES, NATION_ROLES, Role, valid_scope
-from .tokens import new_token, token_digest
+from .roles import ALL_CAPABILITIES, FOUR_EYES_ROLES, NATION_ROLES, Role, valid_scope
+from .tokens import new_api_key, new_token, token_digest
 
 MAX_TOKEN_DAYS = 366
+MAX_KEY_DAYS = 366
+MAX_SCOPES = 64
 
 
 def user_get_or_create(*, email: str) -> tuple[User, bool]:
@@ -137,6 +142,10 @@ def role_grant_by_email(
     _validate_nation_role(role, sector)
     if not may(actor, "roles:grant", nation=nation):
         raise Forbidden("you may not grant roles in this nation")
+    try:
+        validate_email(email.strip())
+    except ValidationError:
+        raise Invalid("not an e-mail address", fields={"email": ["a valid e-mail"]}) from None
     with transaction.atomic():
         user, _ = user_get_or_create(email=email)
         return role_grant(nation=nation, user=user, role=role, sector=sector, actor=actor)
@@ -212,10 +221,25 @@ def platform_admin_grant(*, user: User, actor: Principal) -> User:
     return user
 
 
+def _self_service_allowed(*, user: User, actor: Principal, what: str) -> None:
+    """A person creates their own token or key only in a session (not with a token or key),
+    and a privileged person only with a second factor. Operators (the system) always may."""
+    if actor.is_system:
+        return
+    if actor.user is None or actor.user.pk != user.pk:
+        raise Forbidden(f"a {what} is created by its owner (or an operator's issue_token)")
+    if actor.via not in ("session",):
+        raise Forbidden(f"a {what} is created in a signed-in session, not with a token or key")
+    if actor.mfa_missing:
+        raise Forbidden(f"set up two-factor authentication before you create a {what}")
+
+
 def token_issue(
     *, user: User, actor: Principal, scopes: list[str] | None = None, days: int = 90, name: str = ""
 ) -> tuple[PersonalAccessToken, str]:
-    """Create a personal access token; the clear token is returned once and never stored."""
+    """Create a personal access token; the clear token is returned once and never stored.
+    The operator (`issue_token`) issues for anyone; a person for themselves, in a session."""
+    _self_service_allowed(user=user, actor=actor, what="personal access token")
     if days < 1 or days > MAX_TOKEN_DAYS:
         raise Invalid("days out of range", fields={"days": [f"between 1 and {MAX_TOKEN_DAYS}"]})
     if scopes is not None:
@@ -281,3 +305,100 @@ def privileged_login_record(*, user: User, method: str) -> None:
         target_id=user.pseudonym,
         data={"method": method, "roles": sorted(role.value for role in roles)},
     )
+
+
+# --- API keys -------------------------------------------------------------------------------------
+
+
+def _scopes_clean(scopes: Any) -> list[str]:
+    if not isinstance(scopes, list | tuple) or not scopes:
+        raise Invalid("a key needs scopes", fields={"scopes": ["at least one scope"]})
+    if len(scopes) > MAX_SCOPES:
+        raise Invalid("too many scopes", fields={"scopes": [f"at most {MAX_SCOPES}"]})
+    cleaned = sorted({str(scope).strip() for scope in scopes})
+    bad = [scope for scope in cleaned if not valid_scope(scope)]
+    if bad:
+        raise Invalid(
+            "unknown scopes", fields={"scopes": [f"unknown scope {s[:64]!r}" for s in bad[:20]]}
+        )
+    return cleaned
+
+
+def scope_capabilities(scope: str) -> set[str]:
+    """The capabilities a scope names: itself, or every action of `resource:*`."""
+    if scope.endswith(":*"):
+        return {cap for cap in ALL_CAPABILITIES if cap.startswith(scope[:-1])}
+    return {scope}
+
+
+def api_key_create(
+    *, nation: Nation, name: str, scopes: list[str], days: int = 90, actor: Principal
+) -> tuple[ApiKey, str]:
+    """Create an API key of `nation`; the clear key is returned once and never stored. Its
+    scopes must lie within the creator's capabilities in that nation, now."""
+    if not may(actor, "api_keys:manage", nation=nation):
+        raise Forbidden("you may not manage this nation's API keys")
+    if actor.user is None:
+        raise Forbidden("an API key is created by a person, who answers for it")
+    if actor.via == "key":
+        raise Forbidden("an API key cannot create keys")
+    # A session without a second factor never gets here: may() refuses privileged people then.
+    name = str(name or "").strip()
+    if not name or len(name) > 80:
+        raise Invalid("a key needs a name", fields={"name": ["1 to 80 characters"]})
+    if not isinstance(days, int) or days < 1 or days > MAX_KEY_DAYS:
+        raise Invalid("days out of range", fields={"days": [f"between 1 and {MAX_KEY_DAYS}"]})
+    cleaned = _scopes_clean(scopes)
+    held = actor.capabilities_in(nation.pk)
+    wider = [scope for scope in cleaned if not scope_capabilities(scope) <= held]
+    if wider:
+        raise Forbidden(
+            "a key's scopes cannot be wider than yours in this nation: " + ", ".join(wider[:20])
+        )
+    key, prefix = new_api_key(nation.iso3)
+    with nation_scope(nation), transaction.atomic():
+        record = ApiKey.objects.create(
+            nation=nation,
+            name=name,
+            prefix=prefix,
+            last_four=key[-4:],
+            key_hash=token_digest(key),
+            scopes=cleaned,
+            created_by=actor.user,
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        audit_record(
+            action="api_key.created",
+            actor=actor.pseudonym,
+            nation=nation,
+            target_type="api_key",
+            target_id=prefix,
+            data={"scopes": cleaned, "days": days},
+        )
+    return record, key
+
+
+def nation_of(nation_id: int) -> Nation:
+    return Nation.objects.get(pk=nation_id)
+
+
+def api_key_revoke(*, key: ApiKey, actor: Principal) -> ApiKey:
+    """Revoke a key (the row stays, as history). Any manager of the nation's keys may."""
+    if not may(actor, "api_keys:manage", nation=key.nation_id):
+        raise Forbidden("you may not manage this nation's API keys")
+    with nation_scope(key.nation_id), transaction.atomic():
+        locked = ApiKey.objects.select_for_update().get(pk=key.pk)
+        if locked.revoked_at is not None:
+            raise Conflict("this key is already revoked")
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = actor.user
+        locked.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            action="api_key.revoked",
+            actor=actor.pseudonym,
+            nation=nation_of(locked.nation_id),
+            target_type="api_key",
+            target_id=locked.prefix,
+            data={},
+        )
+    return locked

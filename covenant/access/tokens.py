@@ -26,3 +26,27 @@ def prefix_of(token: str) -> str | None:
     if not sep or len(prefix) != 12 or not secret:
         return None
     return prefix
+
+
+# API keys: `covk_<iso3>_<prefix>_<secret>`. The nation is part of the key, so a key is found
+# in its own nation's scope (no cross-nation lookup), and is told apart from a token by `covk_`.
+KEY_PREFIX = "covk_"
+
+
+def new_api_key(iso3: str) -> tuple[str, str]:
+    """A fresh API key of the nation `iso3` and its lookup prefix."""
+    prefix = secrets.token_hex(6)
+    return f"{KEY_PREFIX}{iso3.lower()}_{prefix}_{secrets.token_urlsafe(32)}", prefix
+
+
+def parse_api_key(key: str) -> tuple[str, str] | None:
+    """(ISO3 in upper case, lookup prefix) of a well-formed key, else None."""
+    if not key.startswith(KEY_PREFIX):
+        return None
+    iso3, sep, rest = key[len(KEY_PREFIX) :].partition("_")
+    prefix, sep2, secret = rest.partition("_")
+    if not (sep and sep2) or len(iso3) != 3 or not iso3.isalpha() or len(prefix) != 12:
+        return None
+    if not secret:
+        return None
+    return iso3.upper(), prefix

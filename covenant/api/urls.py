@@ -26,6 +26,17 @@ urlpatterns = [
         access_api.RoleApproveView.as_view(),
         name="api-role-approve",
     ),
+    path("nations/<str:iso3>/api-keys/", access_api.ApiKeyListView.as_view(), name="api-keys"),
+    path(
+        "nations/<str:iso3>/api-keys/<int:key_id>/",
+        access_api.ApiKeyDetailView.as_view(),
+        name="api-key",
+    ),
+    path(
+        "nations/<str:iso3>/api-keys/<int:key_id>/revoke/",
+        access_api.ApiKeyRevokeView.as_view(),
+        name="api-key-revoke",
+    ),
     path("ledger/entries/", ledger_api.LedgerEntryListView.as_view(), name="api-ledger-entries"),
     path(
         "ledger/entries/<int:entry_id>/",

@@ -9,9 +9,10 @@ from decimal import ROUND_DOWN, Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from covenant.access.mfa import DEMO_TOTP_SECRET, totp_activate
 from covenant.access.models import RoleAssignment, RoleStatus
 from covenant.access.principal import SYSTEM, Principal
-from covenant.access.roles import Role
+from covenant.access.roles import PRIVILEGED_ROLES, Role
 from covenant.access.services import platform_admin_grant, role_grant, user_get_or_create
 from covenant.ledger.models import Account, Kind, LedgerEntry
 from covenant.ledger.services import Line, ledger_post, pledge_post
@@ -52,6 +53,8 @@ def demo_people_seed() -> int:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
             created_count += 1
+        if role in PRIVILEGED_ROLES:  # MFA is required of them: a fixed, printed TOTP secret
+            totp_activate(user=user, secret=DEMO_TOTP_SECRET)
         if role == Role.PLATFORM_ADMIN:
             if not user.is_platform_admin:
                 platform_admin_grant(user=user, actor=SYSTEM)

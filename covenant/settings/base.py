@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "guardian",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     # the core
     "covenant.nations",
     "covenant.accounts",
@@ -76,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "covenant.access.middleware.PrivilegedMFAMiddleware",
     "covenant.nations.middleware.AdminNationScopeMiddleware",
     "covenant.pages.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -189,9 +195,29 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/m/ip"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Covenant] "
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/me/"
 LOGIN_URL = "/accounts/login/"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
+# --- Identity and access (README "Identity and access") -----------------------------------------
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True  # "mail me a sign-in code"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Covenant portal"
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 in the embedded mode
+ACCOUNT_ADAPTER = "covenant.access.adapter.CovenantAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "covenant.access.sso.NationSSOAdapter"
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never attach an SSO login to an account by e-mail
+SOCIALACCOUNT_STORE_TOKENS = False
+USERSESSIONS_TRACK_ACTIVITY = False  # no write per request
+# API throttling (covenant.access.throttling): per key, token, signed-in user, address.
+COVENANT_THROTTLE_RATES = {
+    "key": os.environ.get("THROTTLE_KEY", "600/min"),
+    "token": os.environ.get("THROTTLE_TOKEN", "600/min"),
+    "user": os.environ.get("THROTTLE_USER", "1200/min"),
+    "anon": os.environ.get("THROTTLE_ANON", "1200/min"),
+}
 
 # --- E-mail: EMAIL_URL = console: | file:///path | smtp://user:pass@host:port?tls=1 ------------
 EMAIL_URL = os.environ.get("EMAIL_URL", "console:")
@@ -246,7 +272,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {"anon": "600/min", "user": "1200/min"},
-    "DEFAULT_THROTTLE_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["covenant.access.throttling.CovenantThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Covenant portal API",
@@ -257,6 +283,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ApiKeyStatusEnum": "covenant.access.models.ApiKeyStatus"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: larger bodies get 413/400, never a 500
 

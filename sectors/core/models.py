@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
+from guardian.models import UserObjectPermissionBase
 
 from covenant.nations.tenancy import NationOwned
 
@@ -42,6 +43,8 @@ class Project(NationOwned):
 
     class Meta:
         ordering = ["-flagship", "name", "id"]
+        # object grants (covenant.access.object_grants): one project's write access, shared
+        permissions = [("projects__update", "May update this one project (object grant)")]
         indexes = [
             models.Index(fields=["sector", "status"], name="project_sector_status"),
             # the catalogue's order (flagships first, then by name), with and without a sector
@@ -84,3 +87,9 @@ class ProjectMetric(NationOwned):
 
     def __str__(self) -> str:
         return f"{self.key}={self.units} (project {self.project_id})"
+
+
+class ProjectUserObjectPermission(UserObjectPermissionBase):
+    """Object grants on one project (django-guardian's direct foreign-key table)."""
+
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)

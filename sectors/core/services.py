@@ -175,7 +175,7 @@ def project_update(*, project: Project, fields: dict[str, Any], actor: Principal
     spec = sector_spec(project.sector)
     if spec is None:  # a sector app was removed: its projects are read-only
         raise Invalid("this project's sector is not installed")
-    if not may(actor, "projects:update", nation=project.nation_id, sector=spec.slug):
+    if not may(actor, "projects:update", nation=project.nation_id, sector=spec.slug, obj=project):
         raise Forbidden("you may not update this project")
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:

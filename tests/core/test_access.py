@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from covenant.access.mfa import totp_code
 from covenant.access.models import PersonalAccessToken, RoleAssignment, RoleStatus
 from covenant.access.principal import SYSTEM, Principal, may
 from covenant.access.roles import ALL_CAPABILITIES, CAPABILITIES, SYSTEM_ONLY_CAPABILITIES, Role
@@ -18,7 +19,7 @@ from covenant.accounts.models import User
 from covenant.audit.models import AuditEntry
 from covenant.errors import Conflict, Forbidden, Invalid
 from covenant.nations.tenancy import all_nations, nation_scope
-from tests.conftest import assert_error, client_for, make_user
+from tests.conftest import CAST_TOTP_SECRET, assert_error, client_for, make_user
 
 # The table, written out again by hand: a change to roles.py must change this too.
 EXPECTED = {
@@ -393,11 +394,18 @@ def test_privileged_logins_are_audited_and_others_are_not(cast, client) -> None:
             "/accounts/login/", {"login": user.email, "password": "a-long-password-1"}
         )
         assert response.status_code == 302, response.content[:300]
+        if audited:  # privileged: the second factor completes the login
+            assert response["Location"] == "/accounts/2fa/authenticate/"
+            response = client.post(
+                "/accounts/2fa/authenticate/", {"code": totp_code(CAST_TOTP_SECRET)}
+            )
+            assert response.status_code == 302, response.content[:300]
         client.logout()
         after = AuditEntry.objects.filter(action="auth.login").count()
         assert after == before + (1 if audited else 0)
     entry = AuditEntry.objects.filter(action="auth.login").last()
     assert entry.actor.startswith("p_") and "@" not in str(entry.data)
+    assert entry.data["method"] == "password"
 
 
 @pytest.mark.django_db

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from covenant.access.models import PersonalAccessToken, RoleAssignment
-from covenant.access.principal import SYSTEM
+from covenant.access.models import ApiKey, PersonalAccessToken, RoleAssignment
+from covenant.access.principal import SYSTEM, Principal
+from covenant.access.services import api_key_create
 from covenant.accounts.models import User
 from covenant.audit.models import AuditEntry
 from covenant.ledger.models import LedgerEntry, LedgerLine
@@ -26,6 +27,8 @@ def snapshot() -> tuple[int, ...]:
             AuditEntry.objects.count(),
             User.objects.count(),
             PersonalAccessToken.objects.count(),
+            ApiKey.objects.count(),
+            ApiKey.objects.filter(revoked_at__isnull=True).count(),
         )
 
 
@@ -35,6 +38,10 @@ def kenyan_endpoints(kenya) -> list[tuple[str, str, dict | None]]:
     with nation_scope(kenya):
         assignment = RoleAssignment.objects.filter(role="council_member").first()
         admin_grant = RoleAssignment.objects.filter(role="nation_admin").first()
+        kenyan_admin = admin_grant.user
+    key, _ = api_key_create(
+        nation=kenya, name="kenyan", scopes=["roles:read"], actor=Principal(user=kenyan_admin)
+    )
     return [
         ("get", "/api/v1/nations/KEN/roles/", None),
         ("post", "/api/v1/nations/KEN/roles/", {"email": "mole@x.org", "role": "nation_admin"}),
@@ -53,6 +60,11 @@ def kenyan_endpoints(kenya) -> list[tuple[str, str, dict | None]]:
         ("get", f"/api/v1/ledger/entries/{entry.pk}/", None),
         ("post", f"/api/v1/ledger/entries/{entry.pk}/reverse/", {"reason": "x"}),
         ("get", "/api/v1/audit/entries/?nation=KEN", None),
+        ("get", "/api/v1/nations/KEN/api-keys/", None),
+        ("post", "/api/v1/nations/KEN/api-keys/", {"name": "mole", "scopes": ["roles:read"]}),
+        ("get", f"/api/v1/nations/KEN/api-keys/{key.pk}/", None),
+        ("delete", f"/api/v1/nations/KEN/api-keys/{key.pk}/", None),
+        ("post", f"/api/v1/nations/KEN/api-keys/{key.pk}/revoke/", None),
     ]
 
 
@@ -102,6 +114,7 @@ def test_kenyan_roles_get_only_what_the_table_allows_at_home(cast, kenya, role) 
         expected_ok = (
             url in allowed
             or (role in ("nation_admin", "auditor") and "/roles/" in url)
+            or (role == "nation_admin" and "/api-keys/" in url)
             or (role == "auditor" and url.startswith(("/api/v1/ledger/entries/", "/api/v1/audit/")))
         )
         assert (response.status_code == 200) == expected_ok, (role, url, response.status_code)
@@ -121,3 +134,25 @@ def test_a_brazilian_admin_manages_brazil_but_cannot_touch_a_kenyan_assignment_v
     with nation_scope(kenya):
         assert RoleAssignment.objects.get(pk=kenyan.pk).status == "active"
     assert admin.get("/api/v1/nations/BRA/roles/").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("creator", ["nation_admin", "platform_admin"])
+def test_no_brazilian_key_reaches_kenyan_data(cast, kenya, brazil, creator) -> None:
+    """The same walk with an API key of Brazil holding every scope its creator may give it
+    (a platform admin's key included: a key is bound to its nation)."""
+    from rest_framework.test import APIClient
+
+    user = cast.platform_admin if creator == "platform_admin" else cast.user("BRA", "nation_admin")
+    held = Principal(user=user).capabilities_in(brazil.pk)
+    _, secret = api_key_create(
+        nation=brazil, name="brazilian", scopes=sorted(held), actor=Principal(user=user)
+    )
+    endpoints = kenyan_endpoints(kenya)
+    client = APIClient(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    before = snapshot()
+    for method, url, body in endpoints:
+        response = call(client, method, url, body)
+        assert response.status_code in (403, 404), (creator, method, url, response.status_code)
+        assert response.json()["error"]["code"]
+    assert snapshot() == before

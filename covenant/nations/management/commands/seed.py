@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from covenant.access.mfa import DEMO_TOTP_SECRET
 from covenant.audit.services import audit_record
 from covenant.nations.demo import DEMO_PASSWORD, demo_accounts, demo_ledger_seed, demo_people_seed
 from covenant.nations.loader import nations_load
@@ -42,3 +43,8 @@ class Command(BaseCommand):
             self.stdout.write(f"\nDemo accounts (password: {DEMO_PASSWORD})")
             for email, role, where in demo_accounts():
                 self.stdout.write(f"  {email:38} {role:16} {where}")
+            self.stdout.write(
+                "Platform admins, nation admins and auditors sign in with a second factor: add "
+                f"the TOTP secret {DEMO_TOTP_SECRET} to an authenticator app (or print a code "
+                "with `manage.py totp_code`)."
+            )
