@@ -141,7 +141,7 @@ def export_start(*, request: PrivacyRequest) -> PrivacyExport:
         export.save()
     elif export.state == ExportState.READY:
         return export
-    export_enqueue(export, round_key=f"{export.created_at.timestamp():.0f}:{export.attempts}")
+    export_enqueue(export, round_key=uuid.uuid4().hex[:12])
     return export
 
 

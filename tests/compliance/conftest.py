@@ -31,3 +31,18 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: Any) -> Clock:
     return Clock(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def _after_commit_at_once(request: Any, monkeypatch: Any) -> None:
+    """A test that is not transactional never commits: run after-commit work (the outbox's
+    sends, file removals) at once, as the commit would. Transactional tests commit for real."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or marker.kwargs.get("transaction"):
+        return
+    from django.db import transaction
+
+    def at_once(func: Any, using: Any = None, robust: bool = False) -> None:
+        func()
+
+    monkeypatch.setattr(transaction, "on_commit", at_once)
