@@ -45,6 +45,18 @@ BATCH = 5000
 ACTOR = "system:retention"
 
 
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """Django's encoder, but keeping microseconds (it rounds datetimes to milliseconds): an
+    archive restores exactly what it archived."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, dt.datetime):
+            return o.isoformat()
+        if isinstance(o, dt.time):
+            return o.isoformat()
+        return super().default(o)
+
+
 class ArchiveInvalid(Exception):
     """An archive that does not verify: nothing is deleted (or restored) from it."""
 
@@ -134,7 +146,7 @@ def _archive_write(rule: RetentionRule, rows: QuerySet[Any], now: dt.datetime) -
     with gzip.open(temp, "wt", encoding="utf-8") as out:
         for row in rows.iterator(chunk_size=1000):
             record = serializers.serialize("python", [row])[0]
-            out.write(json.dumps(record, cls=DjangoJSONEncoder, sort_keys=True) + "\n")
+            out.write(json.dumps(record, cls=ExactJSONEncoder, sort_keys=True) + "\n")
             pks.append(record["pk"])
     os.replace(temp, path)
     manifest = {

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -259,7 +260,11 @@ def personal_fields(model: type[Model]) -> dict[str, str]:
         if model_field.auto_created and not model_field.concrete:
             continue  # reverse relations: the other side declares itself
         related = getattr(model_field, "related_model", None)
-        if model_field.is_relation and related is user_model:
+        if isinstance(related, str):  # a lazy reference not yet resolved
+            points_at_user = related.lower() == settings.AUTH_USER_MODEL.lower()
+        else:
+            points_at_user = related is user_model
+        if model_field.is_relation and points_at_user:
             found[model_field.name] = "a link to a person's account"
         elif isinstance(model_field, models.EmailField):
             found[model_field.name] = "an e-mail address"
