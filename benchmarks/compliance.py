@@ -205,22 +205,24 @@ def child_naive(trace: bool) -> dict[str, Any]:
         tracemalloc.start()
     started = time.perf_counter()
     total = 0
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        with all_nations(reason="benchmark: the naive export"):
-            for declaration in declarations():
-                if not declaration.exported:
-                    continue
-                columns = declaration.field_names()
-                rows = list(declaration.rows_of(subject).values(*columns))
-                total += len(rows)
-                archive.writestr(
-                    f"{declaration.slug}.json", json.dumps(rows, default=str, ensure_ascii=False)
-                )
-                text = io.StringIO()
-                writer = csv.DictWriter(text, fieldnames=columns)
-                writer.writeheader()
-                writer.writerows(rows)
-                archive.writestr(f"{declaration.slug}.csv", text.getvalue())
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
+        all_nations(reason="benchmark: the naive export"),
+    ):
+        for declaration in declarations():
+            if not declaration.exported:
+                continue
+            columns = declaration.field_names()
+            rows = list(declaration.rows_of(subject).values(*columns))
+            total += len(rows)
+            archive.writestr(
+                f"{declaration.slug}.json", json.dumps(rows, default=str, ensure_ascii=False)
+            )
+            text = io.StringIO()
+            writer = csv.DictWriter(text, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+            archive.writestr(f"{declaration.slug}.csv", text.getvalue())
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if trace else 0
     import resource
