@@ -310,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
                 "passed": passed,
             },
             indent=2,
-        )  # fmt: skip
+        )
         + "\n"
     )
     return 0 if passed else 1
