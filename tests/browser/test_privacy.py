@@ -45,7 +45,7 @@ def _empty_the_audit_log_afterwards(transactional_db: Any) -> Iterator[None]:
     with connection.cursor() as cursor:
         for statement in drop_append_only_sql("sqlite", table):
             cursor.execute(statement)
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {table}")
         for statement in _forward_sql("sqlite", table):
             cursor.execute(statement)
 
