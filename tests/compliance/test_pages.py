@@ -32,8 +32,15 @@ def test_the_privacy_page_shows_what_is_held_and_why(cast, client) -> None:
     page = signed_in(client, cast.outsider).get("/privacy/")
     html = page.content.decode()
     assert page.status_code == 200
-    for words in ("What we hold about you", "Your account", "Roles", "Audit log",
-                  "on erasure: kept, for a legal reason", "File a request", "Right to know"):  # fmt: skip
+    for words in (
+        "What we hold about you",
+        "Your account",
+        "Roles",
+        "Audit log",
+        "on erasure: kept, for a legal reason",
+        "File a request",
+        "Right to know",
+    ):
         assert words in html, words
     assert "<script>" not in html and "style=" not in html  # strict CSP: nothing inline
     assert 'href="/privacy/"' in html  # the nav link
