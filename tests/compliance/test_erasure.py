@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import models
 from rest_framework.test import APIClient
 
@@ -213,3 +214,25 @@ def test_only_the_nations_admins_complete_an_erasure(cast) -> None:
             client_for(intruder).post(f"{URL}{created['id']}/complete/", {}, format="json"), 404
         )
     assert User.objects.get(pk=cast.user("KEN", "citizen").pk).is_active
+
+
+@pytest.mark.django_db
+def test_the_operator_places_and_releases_legal_holds(cast, kenya) -> None:
+    person = cast.user("KEN", "citizen")
+    out = StringIO()
+    call_command(
+        "legal_hold", "place", person.email, "--nation", "KEN", "--reason", "court order",
+        stdout=out,
+    )  # fmt: skip
+    with nation_scope(kenya):
+        hold = LegalHold.objects.get()
+    assert f"legal hold #{hold.pk} placed" in out.getvalue()
+    listing = StringIO()
+    call_command("legal_hold", "list", "--nation", "KEN", stdout=listing)
+    assert "active" in listing.getvalue() and "court order" in listing.getvalue()
+    call_command("legal_hold", "release", str(hold.pk), "--nation", "KEN", stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("legal_hold", "release", str(hold.pk), "--nation", "KEN", stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("legal_hold", "place", "nobody@x.org", "--nation", "KEN", "--reason", "r")
+    assert AuditEntry.objects.filter(action__startswith="privacy.legal_hold.").count() == 2
