@@ -163,7 +163,9 @@ def admins_remind(*, nation_id: int, on: dt.date) -> int:
         if not reminders:
             return 0
         admins = list(
-            RoleAssignment.objects.filter(role=Role.NATION_ADMIN, status=RoleStatus.ACTIVE)
+            RoleAssignment.objects.filter(
+                role=Role.NATION_ADMIN, status=RoleStatus.ACTIVE, user__is_active=True
+            )
             .select_related("user")
             .values_list("user__email", flat=True)
         )

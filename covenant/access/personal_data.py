@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
-from covenant.personal_data import Strategy, declare
+from django.utils import timezone
+
+from covenant.personal_data import ErasureContext, Strategy, Subject, declare
+
+
+def _end_roles(subject: Subject, context: ErasureContext) -> int:
+    """The person's live assignments end (revoked, as history); the rows stay and lead to the
+    anonymised account. Grants they made for others are left as they are."""
+    from .models import RoleAssignment, RoleStatus
+
+    if subject.user_id is None:
+        return 0
+    return int(
+        RoleAssignment.objects.filter(user_id=subject.user_id)
+        .exclude(status=RoleStatus.REVOKED)
+        .update(status=RoleStatus.REVOKED, revoked_at=timezone.now())
+    )
+
 
 declare(
     "access.RoleAssignment",
@@ -13,6 +30,7 @@ declare(
     # The history stays (the person is never deleted from under their grants); it then leads
     # to the anonymised account only.
     strategy=Strategy.ANONYMISE,
+    erase=_end_roles,
 )
 declare(
     "access.PersonalAccessToken",

@@ -145,6 +145,10 @@ def test_an_erasure_leaves_nothing_that_leads_back_to_the_person(cast, kenya, se
     # the record stays: roles (leading to the anonymised account), the ledger, the audit chain
     with all_nations(reason="test"):
         assert RoleAssignment.objects.filter(user_id=person_id).count() == roles_before
+        # their live roles ended (a seat or a delegate's place is free again), as history
+        assert set(
+            RoleAssignment.objects.filter(user_id=person_id).values_list("status", flat=True)
+        ) == {"revoked"}
         assert LedgerEntry.objects.filter(recorded_by=old_pseudonym).count() == 1
         request = PrivacyRequest.objects.get(pk=own["id"])
     assert request.details == "" and request.subject_id == person_id
@@ -236,3 +240,18 @@ def test_the_operator_places_and_releases_legal_holds(cast, kenya) -> None:
     with pytest.raises(CommandError):
         call_command("legal_hold", "place", "nobody@x.org", "--nation", "KEN", "--reason", "r")
     assert AuditEntry.objects.filter(action__startswith="privacy.legal_hold.").count() == 2
+
+
+@pytest.mark.django_db
+def test_an_erased_delegates_place_can_be_filled_again(cast, kenya) -> None:
+    from covenant.access.principal import SYSTEM
+    from covenant.access.services import role_grant
+    from tests.conftest import make_user
+
+    delegate = cast.user("KEN", "delegate")
+    assert erase(client_for(cast.user("KEN", "nation_admin")), delegate.email).status_code == 200
+    successor = make_user("new.delegate.ken@covenant.test")
+    granted = role_grant(
+        nation=kenya, user=successor, role="delegate", actor=SYSTEM, four_eyes=False
+    )
+    assert granted.status == "active"
