@@ -22,12 +22,12 @@ import json
 import logging
 import os
 import socket
+import tempfile
 import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,7 +40,13 @@ from django.utils import timezone
 from covenant.audit.services import audit_record
 from covenant.nations.tenancy import all_nations
 from covenant.outbox.services import outbox_enqueue
-from covenant.personal_data import PersonalData, Subject, declarations, redact_pseudonyms
+from covenant.personal_data import (
+    PSEUDONYM_PATTERN,
+    PersonalData,
+    Subject,
+    declarations,
+    redact_pseudonyms,
+)
 
 from .models import ExportState, PrivacyExport, PrivacyRequest, Status
 
@@ -182,16 +188,30 @@ class Manifest:
         return sum(item.rows for item in self.files if item.name.endswith(".json"))
 
 
-def _plain(value: Any, *, keep: str | None) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes | memoryview):
-        return None
-    return redact_pseudonyms(value, keep=keep)
+def _column_converter(model_field: Any, keep: str | None) -> Callable[[Any], Any] | None:
+    """How one column's values become JSON: chosen once per column, not per value."""
+    from django.db import models
+
+    if isinstance(model_field, models.DateTimeField):
+        return lambda value: None if value is None else value.astimezone(dt.UTC).isoformat()
+    if isinstance(model_field, models.DateField):
+        return lambda value: None if value is None else value.isoformat()
+    if isinstance(model_field, models.DecimalField | models.UUIDField):
+        return lambda value: None if value is None else str(value)
+    if isinstance(model_field, models.BinaryField):
+        return lambda value: None
+    if isinstance(model_field, models.JSONField):
+        return lambda value: redact_pseudonyms(value, keep=keep)
+    if isinstance(model_field, models.CharField | models.TextField):
+
+        def text(value: Any) -> Any:
+            # another person's pseudonym reads "another person" (a cheap test first)
+            if value and value[:2] == "p_" and value != keep and PSEUDONYM_PATTERN.match(value):
+                return "another person"
+            return value
+
+        return text
+    return None
 
 
 class RowWriter:
@@ -200,16 +220,28 @@ class RowWriter:
 
     def __init__(self, declaration: PersonalData, subject: Subject) -> None:
         self.columns = declaration.field_names()
+        model = declaration.model_class
+        by_attname = {f.attname: f for f in model._meta.concrete_fields}
         user_columns = declaration.user_columns()
-        self.user_index = [i for i, name in enumerate(self.columns) if name in user_columns]
-        self.subject = subject
+        me = subject.user_id
+
+        def person(value: Any) -> Any:
+            if value is None:
+                return None
+            return "you" if value == me else "another person"
+
+        self.converters: list[Callable[[Any], Any] | None] = [
+            person
+            if name in user_columns
+            else _column_converter(by_attname.get(name), subject.pseudonym)
+            for name in self.columns
+        ]
 
     def row(self, values: tuple[Any, ...]) -> list[Any]:
-        row = [_plain(value, keep=self.subject.pseudonym) for value in values]
-        for index in self.user_index:
-            if values[index] is not None:
-                row[index] = "you" if values[index] == self.subject.user_id else "another person"
-        return row
+        return [
+            value if convert is None else convert(value)
+            for convert, value in zip(self.converters, values, strict=True)
+        ]
 
 
 def _zip_info(name: str, stamp: dt.datetime) -> zipfile.ZipInfo:
@@ -219,67 +251,63 @@ def _zip_info(name: str, stamp: dt.datetime) -> zipfile.ZipInfo:
     return info
 
 
-def _chunks(
-    declaration: PersonalData, subject: Subject, columns: list[str], on_chunk: Callable[[], None]
-) -> Iterator[tuple[Any, ...]]:
-    rows = declaration.rows_of(subject).values_list(*columns).iterator(chunk_size=CHUNK_ROWS)
-    for number, values in enumerate(rows, 1):
-        if number % CHUNK_ROWS == 0:
-            on_chunk()
-        yield values
+FLUSH_BYTES = 256 * 1024
 
 
-def _write_json(
+def _csv_cell(cell: Any) -> Any:
+    if cell is None:
+        return ""
+    if isinstance(cell, dict | list):
+        return json.dumps(cell, ensure_ascii=False, sort_keys=True)
+    return cell
+
+
+def _write_category(
     archive: zipfile.ZipFile,
-    name: str,
+    base: str,
     stamp: dt.datetime,
     writer: RowWriter,
-    values: Iterator[tuple[Any, ...]],
-) -> tuple[int, str, int]:
+    rows: Iterator[tuple[Any, ...]],
+    spool_dir: Path,
+) -> tuple[tuple[int, str, int], tuple[int, str, int]]:
+    """One pass over the rows: the JSON goes straight into its ZIP entry, the CSV into a spool
+    file on disk that is then copied into its own entry. Memory: one buffer of each."""
     count = 0
-    with archive.open(_zip_info(name, stamp), "w", force_zip64=True) as raw:
-        sink = _Hashing(raw)
-        sink.write(b"[")
-        for values_row in values:
-            record = dict(zip(writer.columns, writer.row(values_row), strict=True))
-            sink.write((",\n" if count else "\n").encode())
-            sink.write(json.dumps(record, ensure_ascii=False, sort_keys=True).encode())
-            count += 1
-        sink.write(b"\n]\n")
-    return count, sink.sha.hexdigest(), sink.size
-
-
-def _write_csv(
-    archive: zipfile.ZipFile,
-    name: str,
-    stamp: dt.datetime,
-    writer: RowWriter,
-    values: Iterator[tuple[Any, ...]],
-) -> tuple[int, str, int]:
-    count = 0
-    buffer = io.StringIO()
-    table = csv.writer(buffer, lineterminator="\n")
-    with archive.open(_zip_info(name, stamp), "w", force_zip64=True) as raw:
-        sink = _Hashing(raw)
-        table.writerow(writer.columns)
-        for values_row in values:
-            table.writerow(
-                [
-                    ""
-                    if cell is None
-                    else json.dumps(cell, ensure_ascii=False, sort_keys=True)
-                    if isinstance(cell, dict | list)
-                    else cell
-                    for cell in writer.row(values_row)
-                ]
-            )
-            count += 1
-            if buffer.tell() > 64 * 1024:
-                sink.write(buffer.getvalue().encode())
-                buffer.seek(0)
-                buffer.truncate()
-        sink.write(buffer.getvalue().encode())
-    return count, sink.sha.hexdigest(), sink.size
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    columns = writer.columns
+    text = io.StringIO()
+    table = csv.writer(text, lineterminator="\n")
+    table.writerow(columns)
+    with tempfile.TemporaryFile(dir=spool_dir) as spool:
+        csv_sink = _Hashing(spool)
+        with archive.open(_zip_info(f"{base}.json", stamp), "w", force_zip64=True) as raw:
+            json_sink = _Hashing(raw)
+            parts: list[str] = ["["]
+            size = 1
+            for values in rows:
+                row = writer.row(values)
+                record = encode(dict(zip(columns, row, strict=True)))
+                parts.append(",\n" + record if count else "\n" + record)
+                size += len(record) + 2
+                table.writerow([_csv_cell(cell) for cell in row])
+                count += 1
+                if size > FLUSH_BYTES:
+                    json_sink.write("".join(parts).encode())
+                    parts, size = [], 0
+                    csv_sink.write(text.getvalue().encode())
+                    text.seek(0)
+                    text.truncate()
+            parts.append("\n]\n")
+            json_sink.write("".join(parts).encode())
+        csv_sink.write(text.getvalue().encode())
+        spool.seek(0)
+        with archive.open(_zip_info(f"{base}.csv", stamp), "w", force_zip64=True) as out:
+            while chunk := spool.read(1024 * 1024):
+                out.write(chunk)
+    return (
+        (count, json_sink.sha.hexdigest(), json_sink.size),
+        (count, csv_sink.sha.hexdigest(), csv_sink.size),
+    )
 
 
 def _write_bytes(
@@ -292,6 +320,16 @@ def _write_bytes(
 
 def on_chunk() -> None:
     """Called between chunks of rows (the heartbeat hangs off it; tests slow it down)."""
+
+
+def _chunks(
+    declaration: PersonalData, subject: Subject, columns: list[str], tick: Callable[[], None]
+) -> Iterator[tuple[Any, ...]]:
+    rows = declaration.rows_of(subject).values_list(*columns).iterator(chunk_size=CHUNK_ROWS)
+    for number, values in enumerate(rows, 1):
+        if number % CHUNK_ROWS == 0:
+            tick()
+        yield values
 
 
 def write_export_zip(
@@ -310,50 +348,36 @@ def write_export_zip(
         on_chunk()
         heartbeat()
 
-    with zipfile.ZipFile(path, "w", allowZip64=True) as archive:
+    with (
+        zipfile.ZipFile(path, "w", allowZip64=True) as archive,
         # Reviewed cross-nation read: the person's own rows, whichever nation holds them.
-        with all_nations(reason="a data subject's export: their own rows in every nation"):
-            for declaration in declarations():
-                if not declaration.exported:
-                    continue
-                writer = RowWriter(declaration, subject)
-                base = f"{declaration.slug}"
-                rows, sha, size = _write_json(
-                    archive,
-                    f"{base}.json",
-                    stamp,
-                    writer,
-                    _chunks(declaration, subject, writer.columns, tick),
-                )
+        all_nations(reason="a data subject's export: their own rows in every nation"),
+    ):
+        for declaration in declarations():
+            if not declaration.exported:
+                continue
+            writer = RowWriter(declaration, subject)
+            base = declaration.slug
+            rows = _chunks(declaration, subject, writer.columns, tick)
+            as_json, as_csv = _write_category(archive, base, stamp, writer, rows, path.parent)
+            for suffix, (count, sha, size) in ((".json", as_json), (".csv", as_csv)):
                 manifest.files.append(
                     ExportFile(
-                        f"{base}.json", declaration.category, declaration.model, rows, sha, size
+                        base + suffix, declaration.category, declaration.model, count, sha, size
                     )
                 )
-                rows_csv, sha, size = _write_csv(
-                    archive,
-                    f"{base}.csv",
-                    stamp,
-                    writer,
-                    _chunks(declaration, subject, writer.columns, tick),
-                )
-                manifest.files.append(
-                    ExportFile(
-                        f"{base}.csv", declaration.category, declaration.model, rows_csv, sha, size
-                    )
-                )
-                summary.append(
-                    {
-                        "category": declaration.category,
-                        "model": declaration.model,
-                        "purpose": declaration.purpose,
-                        "strategy": declaration.strategy.label,
-                        "legal_basis": declaration.legal_basis,
-                        "rows": rows,
-                        "json": f"{base}.json",
-                        "csv": f"{base}.csv",
-                    }
-                )
+            summary.append(
+                {
+                    "category": declaration.category,
+                    "model": declaration.model,
+                    "purpose": declaration.purpose,
+                    "strategy": declaration.strategy.label,
+                    "legal_basis": declaration.legal_basis,
+                    "rows": as_json[0],
+                    "json": f"{base}.json",
+                    "csv": f"{base}.csv",
+                }
+            )
         readme = render_to_string(
             "compliance/export_readme.html",
             {"about": about, "summary": summary, "generated_at": stamp},
