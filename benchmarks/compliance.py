@@ -151,59 +151,54 @@ def _subject() -> Any:
     return Subject.of(User.objects.get(email=SUBJECT))
 
 
-def child_streaming(trace: bool) -> dict[str, Any]:
+def _measured(name: str, trace: bool, export: Any) -> dict[str, Any]:
+    """Run `export(path, subject)` (which returns the rows written) and measure it: wall time,
+    the peak of Python's allocations when `trace`, the growth of the resident set."""
     _setup()
+    import resource
     import tracemalloc
 
     from django.conf import settings
-    from django.utils import timezone
-
-    from compliance.exports import write_export_zip
 
     subject = _subject()
-    path = Path(settings.MEDIA_ROOT) / "streaming.zip"
+    path = Path(settings.MEDIA_ROOT) / f"{name}.zip"
     path.parent.mkdir(parents=True, exist_ok=True)
     rss_before = _rss_kib()
     if trace:
         tracemalloc.start()
     started = time.perf_counter()
-    manifest = write_export_zip(
-        path, subject=subject, stamp=timezone.now(), about={"request": 0, "nation": "KEN"}
-    )
+    rows = export(path, subject)
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if trace else 0
-    import resource
-
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "seconds": elapsed,
         "traced_peak_bytes": peak,
         "rss_growth_kib": max(rss_peak - rss_before, 0),
-        "rows": manifest.rows,
+        "rows": rows,
         "bytes": path.stat().st_size,
     }
 
 
-def child_naive(trace: bool) -> dict[str, Any]:
+def streaming_export(path: Path, subject: Any) -> int:
+    """The portal's export: rows in chunks, straight into the ZIP."""
+    from django.utils import timezone
+
+    from compliance.exports import write_export_zip
+
+    about = {"request": 0, "nation": "KEN"}
+    return write_export_zip(path, subject=subject, stamp=timezone.now(), about=about).rows
+
+
+def naive_export(path: Path, subject: Any) -> int:
     """The same rows, serialised the naive way: everything in memory, then zipped."""
-    _setup()
     import csv
     import io
-    import tracemalloc
     import zipfile
-
-    from django.conf import settings
 
     from covenant.nations.tenancy import all_nations
     from covenant.personal_data import declarations
 
-    subject = _subject()
-    path = Path(settings.MEDIA_ROOT) / "naive.zip"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    rss_before = _rss_kib()
-    if trace:
-        tracemalloc.start()
-    started = time.perf_counter()
     total = 0
     with (
         zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive,
@@ -223,18 +218,7 @@ def child_naive(trace: bool) -> dict[str, Any]:
             writer.writeheader()
             writer.writerows(rows)
             archive.writestr(f"{declaration.slug}.csv", text.getvalue())
-    elapsed = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1] if trace else 0
-    import resource
-
-    rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {
-        "seconds": elapsed,
-        "traced_peak_bytes": peak,
-        "rss_growth_kib": max(rss_peak - rss_before, 0),
-        "rows": total,
-        "bytes": path.stat().st_size,
-    }
+    return total
 
 
 # --- the parent's side --------------------------------------------------------------------------
@@ -263,9 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "seed":
             result = child_seed(int(value))
         elif kind == "streaming":
-            result = child_streaming(value == "1")
+            result = _measured("streaming", value == "1", streaming_export)
         else:
-            result = child_naive(value == "1")
+            result = _measured("naive", value == "1", naive_export)
         print(json.dumps(result))
         return 0
     os.chdir(ROOT)

@@ -159,11 +159,12 @@ def privacy_request_file(*, nation: Nation, filing: Filing, actor: Principal) ->
     else:
         if actor.user is None or not may(actor, "privacy:file", nation=nation):
             raise Forbidden("sign in to file a request about yourself")
-        if filing.received_on is not None:
-            raise Invalid(
-                "received_on is set only on requests filed on someone's behalf",
-                fields={"received_on": ["not allowed when filing about yourself"]},
-            )
+        for name in ("received_on", "channel"):
+            if getattr(filing, name) is not None:
+                raise Invalid(
+                    f"{name} is set only on requests filed on someone's behalf",
+                    fields={name: ["not allowed when filing about yourself"]},
+                )
         subject = actor.user
         received_on = today
         channel = Channel.PORTAL

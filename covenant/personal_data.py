@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -337,8 +337,3 @@ def redact_pseudonyms(value: Any, *, keep: str | None) -> Any:
     if isinstance(value, list):
         return [redact_pseudonyms(item, keep=keep) for item in value]
     return value
-
-
-def iter_chunks(queryset: QuerySet[Any], columns: list[str], chunk_size: int) -> Iterator[tuple]:
-    """Rows as tuples, fetched `chunk_size` at a time (a server-side cursor on PostgreSQL)."""
-    yield from queryset.values_list(*columns).iterator(chunk_size=chunk_size)

@@ -91,6 +91,7 @@ def test_bad_input_is_a_400_and_nothing_is_written(cast) -> None:
         {"nation": "KEN", "regime": "gdpr", "type": "access", "surprise": 1},
         {"nation": "KEN", "regime": "gdpr", "type": "access", "details": "x" * 2001},
         {"nation": "KEN", "regime": "gdpr", "type": "access", "received_on": "2026-01-01"},
+        {"nation": "KEN", "regime": "gdpr", "type": "access", "channel": "post"},
         [],
     ):
         assert_error(client.post(URL, body, format="json"), 400)
