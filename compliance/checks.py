@@ -14,11 +14,10 @@ from django.db import models
 from covenant.personal_data import (
     PersonalData,
     Strategy,
+    all_declared,
     declaration_for,
-    declarations,
     personal_fields,
 )
-from covenant.personal_data import _declarations as _all_declarations
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,6 +159,4 @@ def declaration_errors(found: list[PersonalData]) -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.models)
 def personal_data_is_declared(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     candidates = list(apps.get_models())
-    return undeclared_errors(candidates) + declaration_errors(
-        [*declarations(), *[d for d in _all_declarations.values() if not d.installed]]
-    )
+    return undeclared_errors(candidates) + declaration_errors(all_declared())

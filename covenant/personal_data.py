@@ -232,6 +232,11 @@ def declarations() -> list[PersonalData]:
     return sorted(found, key=lambda item: (item.order, item.category, item.model))
 
 
+def all_declared() -> list[PersonalData]:
+    """Every declaration made, of installed apps or not (the system check inspects them all)."""
+    return list(_declarations.values())
+
+
 def declaration_for(model: type[Model] | str) -> PersonalData | None:
     label = model if isinstance(model, str) else model._meta.label
     declared = _declarations.get(label.lower())
