@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from covenant.access.principal import Principal, may
@@ -405,6 +406,20 @@ def privacy_request_reject(
         request_close(request=locked, status=Status.REJECTED, actor_pseudonym=actor.pseudonym)
         notify_subject_later(request=locked, event="rejected")
     return locked
+
+
+def export_downloaded(*, export: PrivacyExport, actor: Principal) -> None:
+    """Record a download of an export by its subject (the view has checked who asks)."""
+    with transaction.atomic():
+        PrivacyExport.objects.filter(pk=export.pk).update(downloads=F("downloads") + 1)
+        audit_record(
+            action="privacy.export.downloaded",
+            actor=actor.pseudonym,
+            nation=export.nation.iso3,
+            target_type="privacy_request",
+            target_id=export.request_id,
+            data={"manifest_sha256": export.manifest_sha256},
+        )
 
 
 # --- legal holds --------------------------------------------------------------------------------

@@ -9,8 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -20,7 +18,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from covenant.access.principal import may, principal_of_request
 from covenant.accounts.models import User
-from covenant.audit.services import audit_record
 from covenant.errors import DomainError
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
@@ -47,6 +44,7 @@ from .selectors import (
 from .services import (
     DuplicateRequest,
     Filing,
+    export_downloaded,
     privacy_request_complete,
     privacy_request_extend,
     privacy_request_file,
@@ -131,14 +129,8 @@ def _my_requests(request: HttpRequest) -> list[dict[str, Any]]:
 def _privacy_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     principal = principal_of_request(request)
     home = [m.nation_iso3 for m in principal.memberships]
-    managed = sorted(
-        {m.nation_iso3 for m in principal.memberships}
-        & {
-            m.nation_iso3
-            for m in principal.memberships
-            if m.nation_id in principal.nation_ids_with("privacy:manage")
-        }
-    )
+    answering = principal.nation_ids_with("privacy:manage")
+    managed = sorted({m.nation_iso3 for m in principal.memberships if m.nation_id in answering})
     return {
         "held": what_we_hold(user=request.user),
         "requests": _my_requests(request),
@@ -224,16 +216,7 @@ def export_download(request: HttpRequest, token: str) -> HttpResponseBase:
         path = export_path(export) if export.file_name else None
         if export.state != ExportState.READY or path is None or not path.exists():
             return render(request, "compliance/export_gone.html", status=410)
-        with transaction.atomic():
-            PrivacyExport.objects.filter(pk=export.pk).update(downloads=F("downloads") + 1)
-            audit_record(
-                action="privacy.export.downloaded",
-                actor=_signed_in(request).pseudonym,
-                nation=export.nation.iso3,
-                target_type="privacy_request",
-                target_id=export.request_id,
-                data={"manifest_sha256": export.manifest_sha256},
-            )
+        export_downloaded(export=export, actor=principal_of_request(request))
     response = FileResponse(
         path.open("rb"),
         as_attachment=True,
