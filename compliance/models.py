@@ -246,8 +246,6 @@ class Archive(models.Model):
     """An archive written by a retention rule: gzip NDJSON with a manifest and its SHA-256.
     Platform data, not a nation's (one archive may hold rows of many nations)."""
 
-    tenancy_exempt = "an archive of many nations' rows, read by operators only"
-
     rule = models.CharField(max_length=80)
     model = models.CharField(max_length=100)
     path = models.CharField(max_length=300, unique=True)  # relative to the archive root
