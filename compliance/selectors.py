@@ -124,18 +124,30 @@ class HeldCategory:
     purpose: str
     strategy: str
     legal_basis: str
-    rows: int
+    rows: int | None  # None: not counted on the page (`note` says why)
+    note: str = ""
 
 
 def what_we_hold(*, user: Any) -> list[HeldCategory]:
-    """What the portal holds about this person, per declaration, with why (for /privacy/)."""
+    """What the portal holds about this person, per declaration, with why (for /privacy/).
+    Rows found through the account are counted (indexed links); rows found only by pseudonym
+    (the audit log, the ledger) are not counted on a page view — a scan of those large tables
+    is the export's job."""
     subject = Subject.of(user)
     held: list[HeldCategory] = []
     with all_nations(reason="what the portal holds about a person, for that person"):
         for declaration in declarations():
             if not declaration.exported and declaration.rows is None:
                 continue
-            rows = declaration.rows_of(subject).count() if declaration.exported else 0
+            by_account = bool(declaration.subject_fields or declaration.email_fields)
+            rows: int | None = None
+            note = ""
+            if not declaration.exported:
+                note = "Not part of exports"
+            elif by_account:
+                rows = declaration.rows_of(subject).count()
+            else:
+                note = "Under your pseudonym: listed in your export"
             held.append(
                 HeldCategory(
                     declaration.category,
@@ -144,6 +156,7 @@ def what_we_hold(*, user: Any) -> list[HeldCategory]:
                     declaration.strategy.label,
                     declaration.legal_basis,
                     rows,
+                    note,
                 )
             )
     return held
