@@ -1,1 +1,0 @@
-"""Compliance: data-subject requests, exports, erasure, retention (not built yet)."""

@@ -3,7 +3,8 @@
 `may()` already refuses everything to a privileged person in a web session without a second
 factor (`Principal.mfa_missing`), so every page and API call that asks `may()` refuses them.
 This middleware turns those refusals into something a person can act on: a page answering 403
-redirects to the MFA setup (with a message), an API answer says `mfa_required`; and the
+(or 404, which pages that hide what a person may not see answer) redirects to the MFA setup
+(with a message), an API answer says `mfa_required`; and the
 Django admin, which does not ask `may()`, is closed to them outright. Public pages stay open."""
 
 from __future__ import annotations
@@ -61,12 +62,13 @@ class PrivilegedMFAMiddleware:
                     return mfa_setup_redirect(request)
             return self.get_response(request)
         response = self.get_response(request)
-        if response.status_code != 403:
+        is_api = path.startswith("/api/")
+        if response.status_code != 403 and (is_api or response.status_code != 404):
             return response
         principal = _principal(request)
         if principal is None or not principal.mfa_missing:
             return response
-        if path.startswith("/api/"):
+        if is_api:
             return JsonResponse(
                 error_body(
                     "mfa_required",

@@ -10,6 +10,10 @@ Conventions `may()` follows:
   Council, which belongs to no nation, but it is held through a role in a nation (the nation's
   delegate). `may(p, "global_ballots:cast")` asks "in any nation?"; with `nation=` it asks "as
   that nation's delegate?".
+- A personal capability (`PERSONAL_CAPABILITIES`: filing a privacy request about oneself) is
+  held by every signed-in, active person in every nation, with or without a role (not by an
+  API key, which acts for a nation's integrator, not a person); the service checks that the
+  person acts about themselves.
 - The system actor (`Principal.system(name)`) is trusted code acting on no person's behalf. It
   holds every capability of the table plus the system-only ones (`SYSTEM_ONLY_CAPABILITIES`:
   posting pledges and allocations, granting platform admin), which no role holds.
@@ -31,6 +35,7 @@ from covenant.nations.tenancy import all_nations
 
 from .roles import (
     CAPABILITIES,
+    PERSONAL_CAPABILITIES,
     PRIVILEGED_ROLES,
     SECTOR_BOUND_ROLES,
     SYSTEM_CAPABILITIES,
@@ -194,6 +199,8 @@ def may(
         return False
     if principal._user_is_platform_admin and capability in CAPABILITIES[Role.PLATFORM_ADMIN]:
         return True  # everywhere; a key: in its nation (checked above)
+    if capability in PERSONAL_CAPABILITIES and principal.via != "key":
+        return True  # every signed-in person, about themselves (the service checks whom)
     any_nation = nation is None and is_global_capability(capability)
     if nation is None and not any_nation:
         return False

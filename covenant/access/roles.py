@@ -74,6 +74,11 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
 
 ALL_CAPABILITIES = frozenset().union(*CAPABILITIES.values())
 
+# Held by every signed-in person, about themselves, in every member nation: a data subject needs
+# no role to file a GDPR/CCPA request (a person who signs up holds none). The service checks
+# that the request is about the person filing it; filing for someone else is `privacy:manage`.
+PERSONAL_CAPABILITIES = frozenset({"privacy:file"})
+
 # Held by the system actor only (trusted code: operators' commands, the beat, the seed, a
 # council's passed vote); no role holds them.
 SYSTEM_ONLY_CAPABILITIES = frozenset(

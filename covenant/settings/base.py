@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "sectors.technology",
     "sectors.health",
     "sectors.education",
+    # data-subject requests, exports, erasure, retention
+    "compliance",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +255,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
+# Links in e-mails (privacy requests): the portal's public address.
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000")
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -315,6 +319,15 @@ CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain-nightly": {
         "task": "covenant.audit.verify_chain",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "privacy-deadline-reminders": {
+        "task": "compliance.sweep_deadlines",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "privacy-stuck-exports": {"task": "compliance.sweep_exports", "schedule": 300.0},
+    "privacy-retention": {
+        "task": "compliance.run_retention",
+        "schedule": crontab(hour=3, minute=15),
     },
     "open-the-year-with-its-pledges": {
         "task": "covenant.ledger.open_year",

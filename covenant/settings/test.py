@@ -15,3 +15,7 @@ COVENANT_THROTTLE_RATES = {}  # type: ignore[no-redef]
 # dependency): installed here only, mounted by the test's own URLconf (tests/access/oidc_urls.py).
 if importlib.util.find_spec("oauth2_provider") is not None:
     INSTALLED_APPS = [*INSTALLED_APPS, "oauth2_provider"]  # noqa: F405
+    # not the portal's: the nation's identity provider, played by a test
+    PERSONAL_DATA_CHECK_EXEMPT_APPS = {
+        "oauth2_provider": "a test's stand-in for a nation's OpenID Connect provider"
+    }

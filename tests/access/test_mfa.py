@@ -52,6 +52,9 @@ def test_pages_redirect_to_mfa_setup_and_the_api_says_mfa_required(fresh_admin) 
     response = client.get("/n/ken/roles/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/2fa/?next=%2Fn%2Fken%2Froles%2F"
+    # a page that hides itself from those who may not see it (404) redirects the same way
+    hidden = client.get("/n/ken/privacy/")
+    assert hidden.status_code == 302 and hidden["Location"].startswith("/accounts/2fa/?next=")
     assert client.get("/accounts/2fa/").status_code == 200
     error = assert_error(client.get("/api/v1/nations/KEN/roles/"), 403, "mfa_required")
     assert "/accounts/2fa/" in error["message"]

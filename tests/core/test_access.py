@@ -13,7 +13,13 @@ from django.utils import timezone
 from covenant.access.mfa import totp_code
 from covenant.access.models import PersonalAccessToken, RoleAssignment, RoleStatus
 from covenant.access.principal import SYSTEM, Principal, may
-from covenant.access.roles import ALL_CAPABILITIES, CAPABILITIES, SYSTEM_ONLY_CAPABILITIES, Role
+from covenant.access.roles import (
+    ALL_CAPABILITIES,
+    CAPABILITIES,
+    PERSONAL_CAPABILITIES,
+    SYSTEM_ONLY_CAPABILITIES,
+    Role,
+)
 from covenant.access.services import role_grant, token_issue, token_revoke
 from covenant.accounts.models import User
 from covenant.audit.models import AuditEntry
@@ -59,12 +65,33 @@ def test_may_answers_the_table_in_the_home_nation_and_nothing_in_the_other(
 ) -> None:
     principal = cast.principal("KEN", role)
     sector = "energy" if role == "sector_steward" else None
+    if capability in PERSONAL_CAPABILITIES:  # every person, everywhere (tested below)
+        return
     assert may(principal, capability, nation=kenya, sector=sector) == (capability in EXPECTED[role])
     assert may(principal, capability, nation=brazil, sector=sector) is False
     # A nation role gives nothing without a nation, except a global capability (held through
     # the nation's delegate, exercised in the Global Council, which belongs to no nation).
     global_ok = capability.startswith("global_") and capability in EXPECTED[role]
     assert may(principal, capability) is global_ok
+
+
+@pytest.mark.django_db
+def test_every_signed_in_person_may_file_a_privacy_request_about_themselves(cast, kenya, brazil):
+    """A data subject needs no role: `privacy:file` is personal, held by every active person in
+    every nation (the service checks the request is about them); not by the anonymous or the
+    inactive, and a token's scopes still narrow it."""
+    assert {"privacy:file"} == PERSONAL_CAPABILITIES
+    people = [cast.outsider, cast.user("KEN", "auditor"), cast.user("BRA", "citizen")]
+    for person in people:
+        for nation in (kenya, brazil, None):
+            assert may(Principal(user=person), "privacy:file", nation=nation)
+    assert not may(Principal(user=None), "privacy:file", nation=kenya)
+    scoped = Principal(user=cast.outsider, scopes=frozenset({"roles:read"}), via="token")
+    assert not may(scoped, "privacy:file", nation=kenya)
+    cast.outsider.is_active = False
+    assert not may(Principal(user=cast.outsider), "privacy:file", nation=kenya)
+    # and it gives nothing else: an outsider still may not read or manage requests
+    assert not may(Principal(user=cast.user("KEN", "citizen")), "privacy:read", nation=kenya)
 
 
 @pytest.mark.django_db

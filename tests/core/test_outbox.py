@@ -26,10 +26,10 @@ def record(*args: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _reset(settings: Any) -> None:
-    # Eager here (the embedded default); the broker path is tested in tests/core/test_worker.py.
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     RAN.clear()
     BROKEN["on"] = False
+    # These tests run the job in this process (eager), on the Redis pass too.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 @pytest.mark.django_db

@@ -116,6 +116,12 @@ REVIEWED_ESCAPE_HATCHES = {
     "covenant/nations/middleware.py": 1,  # the Django admin, for platform admins
     "sectors/core/selectors.py": 1,  # the public project catalogue and its statistics
     "sectors/core/seed.py": 1,  # generating demo projects across the nations
+    # compliance: a person's own rows in every nation (the account is one), the beat's sweeps
+    "compliance/erasure.py": 1,  # an erasure: the subject's rows, whichever nation holds them
+    "compliance/exports.py": 1,  # an export: the subject's own rows, for the subject only
+    "compliance/notifications.py": 2,  # daily deadline sweep; re-queueing stuck exports
+    "compliance/retention.py": 2,  # retention rules and archive restore, every nation alike
+    "compliance/selectors.py": 2,  # one's own requests and one's nations' queues; what we hold
 }
 
 
