@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 
 from covenant.memo import ProcessMemo, clear_process_memos
+from covenant.money import cents
 from covenant.nations.models import CONTRIBUTION_RATE, Nation
 
 SUMMARY_CACHE_KEY = "covenant:summary:v2"
@@ -43,14 +44,16 @@ def _compute() -> dict[str, Any]:
     from covenant.ledger.selectors import ledger_totals
 
     nations = Nation.objects.aggregate(
-        count=Count("id"), gdp=Sum("gdp_usd"), pledge=Sum("annual_pledge_usd")
+        count=Count("id"), gdp=Sum("gdp_usd"), pledge_cents=Sum(cents("annual_pledge_usd"))
     )
     totals = ledger_totals()
     summary: dict[str, Any] = {
         "nations": nations["count"],
         "contribution_rate": CONTRIBUTION_RATE,
         "total_gdp_usd": Decimal(nations["gdp"] or 0).quantize(Decimal("0.01")),
-        "annual_pledge_usd": Decimal(nations["pledge"] or 0).quantize(Decimal("0.01")),
+        "annual_pledge_usd": (Decimal(int(nations["pledge_cents"] or 0)) / 100).quantize(
+            Decimal("0.01")
+        ),
         "received_usd": totals.received_usd,
         "disbursed_usd": totals.disbursed_usd,
         "balance_usd": totals.balance_usd,

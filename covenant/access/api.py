@@ -11,7 +11,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from covenant.api.base import CovenantAPIView, NationAPIView, StrictSerializer
+from covenant.api.base import SIGNED_IN, CovenantAPIView, NationAPIView, StrictSerializer
 from covenant.errors import Forbidden, NotFound
 
 from .models import RoleAssignment
@@ -44,6 +44,7 @@ class RoleListView(ListAPIView, NationAPIView):
 
     serializer_class = RoleAssignmentSerializer
     permission_classes = [IsAuthenticated]
+    access = {"get": "roles:read", "post": "roles:grant"}
 
     def get_queryset(self) -> Any:
         return role_assignment_list(nation=self.nation, principal=self.principal)
@@ -65,7 +66,11 @@ class RoleListView(ListAPIView, NationAPIView):
 
 
 class RoleDetailView(NationAPIView):
+    """One role assignment of the nation; DELETE revokes it (the row stays, as history, and the
+    answer is the revoked assignment)."""
+
     permission_classes = [IsAuthenticated]
+    access = {"get": "roles:read", "delete": "roles:revoke"}
 
     def _assignment(self, assignment_id: int) -> RoleAssignment:
         # Reading first checks the principal may see the nation's roles at all (403 otherwise).
@@ -79,14 +84,17 @@ class RoleDetailView(NationAPIView):
     def get(self, request: Request, iso3: str, assignment_id: int) -> Response:
         return Response(RoleAssignmentSerializer(self._assignment(assignment_id)).data)
 
-    @extend_schema(responses=RoleAssignmentSerializer)
+    @extend_schema(responses={200: RoleAssignmentSerializer})
     def delete(self, request: Request, iso3: str, assignment_id: int) -> Response:
         revoked = role_revoke(assignment=self._assignment(assignment_id), actor=self.principal)
         return Response(RoleAssignmentSerializer(revoked).data)
 
 
 class RoleApproveView(RoleDetailView):
+    """A second admin approves a pending nation admin or auditor grant (four-eyes rule)."""
+
     http_method_names = ["post", "options"]
+    access = {"post": "roles:approve"}
 
     @extend_schema(request=None, responses=RoleAssignmentSerializer)
     def post(self, request: Request, iso3: str, assignment_id: int) -> Response:
@@ -95,7 +103,10 @@ class RoleApproveView(RoleDetailView):
 
 
 class MeView(CovenantAPIView):
+    """The signed-in person: memberships and capabilities per nation, and a token's scopes."""
+
     permission_classes = [IsAuthenticated]
+    access = {"get": SIGNED_IN}
 
     @extend_schema(
         responses=inline_serializer(

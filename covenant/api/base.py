@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from decimal import Decimal
+from typing import Any, ClassVar
 
 from django.http import Http404
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from covenant.access.principal import Principal, principal_of_request
+from covenant.access.principal import Principal, principal_of_request, scopes_allow
+from covenant.errors import Forbidden, Invalid
+from covenant.money import CENT, MAX_USD
 from covenant.nations.models import Nation
+from covenant.nations.selectors import nation_get
 from covenant.nations.tenancy import nation_scope
-from covenant.text import search_text
+from covenant.text import search_text, text_checked
 
 MAX_TEXT = 10_000
 
@@ -22,31 +27,145 @@ def query_text(request: Request, name: str, *, max_length: int = 120) -> str:
     return search_text(request.query_params.get(name, ""), max_length=max_length)
 
 
+def printable_name(name: object) -> str:
+    """A client-chosen name (a JSON key) safe to echo in an error: cut, escaped if odd."""
+    text = str(name)[:64]
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").translate(_CONTROL_ESCAPES)
+
+
+_CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+
+
 class StrictSerializer(serializers.Serializer):
-    """Refuses unknown fields and non-object bodies with a 400 naming them."""
+    """Refuses unknown fields and non-object bodies with a 400 naming them. Its request body is
+    documented with `additionalProperties: false` (covenant.api.schema)."""
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, dict):
             raise serializers.ValidationError({"non_field_errors": ["expected a JSON object"]})
-        unknown = sorted(set(data) - set(self.fields))
+        unknown = sorted((str(name) for name in set(data) - set(self.fields)), key=str)
         if unknown:
             raise serializers.ValidationError(
-                {str(name)[:64]: ["unknown field"] for name in unknown[:20]}
+                {printable_name(name): ["unknown field"] for name in unknown[:20]}
             )
         return super().to_internal_value(data)
 
 
-def money_field(*, max_digits: int = 20, **kwargs: Any) -> serializers.DecimalField:
-    """USD with two places; a string in JSON."""
-    return serializers.DecimalField(max_digits=max_digits, decimal_places=2, **kwargs)
+# Money as text: ASCII digits, at most two decimals, a sign only where a field allows negatives.
+# Nothing else is read as an amount: no JSON numbers (a float cannot hold every cent), no
+# exponents, separators, spaces or non-ASCII digits.
+MONEY_WHOLE_DIGITS = 13  # up to 9,999,999,999,999.99: above MAX_USD (one trillion)
+OUTPUT_WHOLE_DIGITS = 18  # sums over the covenant (GDP) are larger than any single amount
+
+
+def money_pattern(*, signed: bool, whole_digits: int, exact_places: bool = False) -> str:
+    places = r"\.[0-9]{2}" if exact_places else r"(\.[0-9]{1,2})?"
+    return rf"^{'-?' if signed else ''}[0-9]{{1,{whole_digits}}}{places}$"
+
+
+class MoneyField(serializers.Field):
+    """USD (or another two-place quantity) as text matching `-?[0-9]+(\\.[0-9]{1,2})?`."""
+
+    default_error_messages = {
+        "not_text": 'money is text such as "1234.50", not a JSON {kind}',
+        "invalid": 'not an amount: digits with at most two decimals, such as "1234.50"',
+        "min_value": "must be at least {limit}",
+        "max_value": "must be at most {limit}",
+        "too_many_digits": "at most {digits} digits before the decimal point",
+    }
+
+    def __init__(
+        self,
+        *,
+        signed: bool = False,
+        min_value: Decimal | None = None,
+        max_value: Decimal | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.signed = signed
+        self.min_value = min_value if min_value is not None else (None if signed else Decimal(0))
+        self.max_value = max_value if max_value is not None else MAX_USD
+        read_only = kwargs.get("read_only", False)
+        self.whole_digits = OUTPUT_WHOLE_DIGITS if read_only else MONEY_WHOLE_DIGITS
+        self.pattern = money_pattern(
+            signed=signed, whole_digits=self.whole_digits, exact_places=read_only
+        )
+        self._regex = re.compile(self.pattern, re.ASCII)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str):
+            kind = {bool: "boolean", int: "number", float: "number"}.get(type(data), "value")
+            self.fail("not_text", kind=kind)
+        if not self._regex.fullmatch(data):
+            if re.fullmatch(r"-?[0-9]+(\.[0-9]{1,2})?", data, re.ASCII):
+                if data.startswith("-") and not self.signed:
+                    self.fail("min_value", limit=self.min_value)
+                self.fail("too_many_digits", digits=self.whole_digits)
+            self.fail("invalid")
+        value = Decimal(data).quantize(CENT)
+        if self.min_value is not None and value < self.min_value:
+            self.fail("min_value", limit=self.min_value)
+        if value > self.max_value:
+            self.fail("max_value", limit=self.max_value)
+        return value
+
+    def to_representation(self, value: Any) -> str:
+        return format(Decimal(value).quantize(CENT), "f")
+
+
+def money_field(*, signed: bool = False, read_only: bool = False, **kwargs: Any) -> MoneyField:
+    """USD with two places, as text in JSON (see MoneyField)."""
+    return MoneyField(signed=signed, read_only=read_only, **kwargs)
+
+
+class CleanTextField(serializers.CharField):
+    """Text checked by the shared rule (covenant.text): no control or bidi characters, NFC,
+    trimmed, and at least one visible character unless blank is allowed."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        self.multiline = multiline
+        kwargs.setdefault("max_length", MAX_TEXT if multiline else 200)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, bool) or not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            text = text_checked(
+                data,
+                field=self.field_name or "text",
+                max_length=self.max_length or MAX_TEXT,
+                multiline=self.multiline,
+                allow_blank=self.allow_blank,
+            )
+        except Invalid as error:
+            raise serializers.ValidationError(next(iter((error.fields or {}).values()))) from None
+        return text
+
+
+PUBLIC = "public"  # anyone, anonymous included
+SIGNED_IN = "signed-in"  # any signed-in person, no particular capability
 
 
 class CovenantAPIView(APIView):
-    """Every API view: `self.principal` is who acts."""
+    """The base of every API view. `principal` is who acts. `access` declares, per method, what
+    the operation needs: a capability (`"ledger:read"`), PUBLIC or SIGNED_IN. It is documented
+    in the schema (`x-capability`), walked by tests/hardening/test_scopes.py, and a token whose
+    scopes exclude the capability is refused (403) before the body is even read; the decision
+    itself is `may()`, in the service or selector."""
+
+    access: ClassVar[dict[str, str]] = {}
 
     @property
     def principal(self) -> Principal:
         return principal_of_request(self.request)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        needed = self.access.get((request.method or "").lower())
+        if needed not in (None, PUBLIC, SIGNED_IN) and not scopes_allow(self.principal, needed):
+            raise Forbidden(f"this token's scopes do not include {needed}")
 
 
 class NationAPIView(CovenantAPIView):
@@ -63,8 +182,7 @@ class NationAPIView(CovenantAPIView):
         super().initial(request, *args, **kwargs)
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        iso3 = str(kwargs.get("iso3", "")).upper()
-        self._nation = Nation.objects.filter(iso3=iso3).first() if len(iso3) == 3 else None
+        self._nation = nation_get(iso3=str(kwargs.get("iso3", "")))
         if self._nation is None:
             return super().dispatch(request, *args, **kwargs)  # initial() answers the 404
         with nation_scope(self._nation):

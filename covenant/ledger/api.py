@@ -13,10 +13,11 @@ from rest_framework.response import Response
 
 from covenant.access.principal import may
 from covenant.api.base import (
+    CleanTextField,
     CovenantAPIView,
+    MoneyField,
     NationAPIView,
     StrictSerializer,
-    money_field,
     query_text,
 )
 from covenant.errors import Forbidden, NotFound
@@ -29,6 +30,9 @@ from .services import contribution_post, entry_reverse
 
 
 class LedgerLineSerializer(serializers.ModelSerializer):
+    debit = MoneyField(read_only=True)
+    credit = MoneyField(read_only=True)
+
     class Meta:
         model = LedgerLine
         fields = ["account", "debit", "credit"]
@@ -36,7 +40,7 @@ class LedgerLineSerializer(serializers.ModelSerializer):
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
     nation = serializers.CharField(source="nation.iso3")
-    amount_usd = serializers.SerializerMethodField()
+    amount_usd = MoneyField(read_only=True)
     lines = LedgerLineSerializer(many=True)
     reverses = serializers.IntegerField(source="reverses_id", read_only=True, allow_null=True)
 
@@ -57,14 +61,13 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "lines",
         ]
 
-    def get_amount_usd(self, entry: LedgerEntry) -> str:
-        return str(sum(line.debit for line in entry.lines.all()))
-
 
 class LedgerEntryListView(ListAPIView, CovenantAPIView):
-    """Postings, newest first. Read-only: PUT, PATCH and DELETE answer 405."""
+    """Postings, newest first: auditors see their nations', platform admins all. Read-only:
+    PUT, PATCH and DELETE answer 405."""
 
     serializer_class = LedgerEntrySerializer
+    access = {"get": "ledger:read"}
 
     def get_queryset(self) -> Any:
         nation = None
@@ -84,6 +87,10 @@ class LedgerEntryListView(ListAPIView, CovenantAPIView):
 
 
 class LedgerEntryDetailView(CovenantAPIView):
+    """One posting with its lines."""
+
+    access = {"get": "ledger:read"}
+
     @extend_schema(responses=LedgerEntrySerializer)
     def get(self, request: Request, entry_id: int) -> Response:
         entry = ledger_entry_list(principal=self.principal).filter(pk=entry_id).first()
@@ -93,10 +100,14 @@ class LedgerEntryDetailView(CovenantAPIView):
 
 
 class ReversalInput(StrictSerializer):
-    reason = serializers.CharField(max_length=180)
+    reason = CleanTextField(max_length=180)
 
 
 class LedgerEntryReverseView(CovenantAPIView):
+    """Correct a posting by a mirror posting (once per posting; a reversal is not reversed)."""
+
+    access = {"post": "ledger:reverse"}
+
     @extend_schema(request=ReversalInput, responses={201: LedgerEntrySerializer})
     def post(self, request: Request, entry_id: int) -> Response:
         if not may(self.principal, "ledger:reverse"):
@@ -116,15 +127,17 @@ class LedgerEntryReverseView(CovenantAPIView):
 
 
 class ContributionInput(StrictSerializer):
-    amount_usd = money_field(max_digits=15, min_value=Decimal("0.01"))
+    amount_usd = MoneyField(min_value=Decimal("0.01"))
     received_on = serializers.DateField()
-    reference = serializers.CharField(max_length=120, allow_blank=True, default="")
+    reference = CleanTextField(max_length=120, allow_blank=True, default="")
 
 
 class ContributionListView(ListAPIView, NationAPIView):
-    """A nation's contributions (platform admin); POST records one."""
+    """A nation's contributions (platform admin); POST records one. A `reference` already used
+    for the nation is a 409."""
 
     serializer_class = LedgerEntrySerializer
+    access = {"get": "contributions:read", "post": "contributions:create"}
 
     def get_queryset(self) -> Any:
         if not may(self.principal, "contributions:read", nation=self.nation):

@@ -6,6 +6,8 @@ updated or deleted (database triggers refuse it); a correction is a reversing po
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 
@@ -61,6 +63,11 @@ class LedgerEntry(NationOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def amount_usd(self) -> Decimal:
+        """The posting's amount: the sum of its debits (= of its credits)."""
+        return sum((line.debit for line in self.lines.all()), Decimal("0.00"))
 
 
 class LedgerLine(NationOwned):

@@ -18,6 +18,7 @@ from covenant.money import two_places_checked
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
 from covenant.summary import covenant_summary_changed
+from covenant.text import text_checked
 
 from .models import Account, Kind, LedgerEntry, LedgerLine
 from .selectors import ledger_totals_changed
@@ -146,6 +147,7 @@ def contribution_post(
     if not may(actor, "contributions:create", nation=nation):
         raise Forbidden("only a platform admin records contributions")
     amount = two_places_checked(amount_usd, field="amount_usd", positive=True)
+    reference = text_checked(reference, field="reference", max_length=120, allow_blank=True)
     if received_on > timezone.now().date():
         raise Invalid("received in the future", fields={"received_on": ["is in the future"]})
     if received_on.year < 2000:
@@ -224,9 +226,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, actor: Principal) -> Ledge
         raise Forbidden("only a platform admin reverses postings")
     if entry.kind == Kind.REVERSAL:
         raise Conflict("a reversal is not reversed; post the original again instead")
-    reason = reason.strip()
-    if not reason:
-        raise Invalid("a reversal needs a reason", fields={"reason": ["required"]})
+    reason = text_checked(reason, field="reason", max_length=180)
     with nation_scope(nation):
         if LedgerEntry.objects.filter(reverses=entry).exists():
             raise Conflict(f"posting #{entry.pk} is already reversed")

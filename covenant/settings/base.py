@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "covenant.nations.middleware.AdminNationScopeMiddleware",
     "covenant.pages.middleware.ContentSecurityPolicyMiddleware",
+    "covenant.guards.RequestGuardMiddleware",  # innermost: its refusals keep every header
 ]
 
 ROOT_URLCONF = "covenant.urls"
@@ -241,9 +242,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["covenant.api.parsers.CovenantJSONParser"],
     "EXCEPTION_HANDLER": "covenant.api.errors.covenant_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "covenant.api.schema.CovenantAutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {"anon": "600/min", "user": "1200/min"},
     "DEFAULT_THROTTLE_CLASSES": [],
@@ -257,6 +258,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "sectors.core.models.ProjectStatus",
+        "RoleStatusEnum": "covenant.access.models.RoleStatus",
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: larger bodies get 413/400, never a 500
 

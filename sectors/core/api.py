@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
@@ -16,13 +17,16 @@ from rest_framework.response import Response
 
 from covenant.api.base import (
     MAX_TEXT,
+    PUBLIC,
+    CleanTextField,
     CovenantAPIView,
+    MoneyField,
     NationAPIView,
     StrictSerializer,
-    money_field,
 )
 from covenant.errors import Conflict, NotFound
 from covenant.memo import ProcessMemo
+from covenant.money import MAX_USD
 from covenant.nations.selectors import nation_get
 from covenant.summary import PROCESS_MEMO_SECONDS
 
@@ -45,10 +49,11 @@ def _sector_choices() -> list[str]:
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    nation = serializers.CharField(source="nation.iso3")
-    status = serializers.CharField()
-    budget_usd = money_field()
-    carbon_tco2e = serializers.DecimalField(max_digits=20, decimal_places=2)
+    nation = serializers.CharField(source="nation.iso3", help_text="ISO 3166 alpha-3")
+    sector = serializers.ChoiceField(choices=[])
+    status = serializers.ChoiceField(choices=ProjectStatus.choices)
+    budget_usd = MoneyField(read_only=True)
+    carbon_tco2e = MoneyField(read_only=True, signed=True)
 
     class Meta:
         model = Project
@@ -70,14 +75,20 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = _sector_choices()  # type: ignore[attr-defined]
+
 
 class ProjectWriteSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, required=False)
-    status = serializers.CharField(max_length=16, required=False)
-    budget_usd = money_field(min_value=Decimal(0), max_value=MAX_BUDGET, required=False)
-    carbon_tco2e = serializers.DecimalField(
-        max_digits=20, decimal_places=2, min_value=-MAX_CARBON, max_value=MAX_CARBON, required=False
+    name = CleanTextField(max_length=200)
+    description = CleanTextField(
+        multiline=True, max_length=MAX_TEXT, allow_blank=True, required=False
+    )
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+    budget_usd = MoneyField(max_value=MAX_BUDGET, required=False)
+    carbon_tco2e = MoneyField(
+        signed=True, min_value=-MAX_CARBON, max_value=MAX_CARBON, required=False
     )
     start_on = serializers.DateField(required=False, allow_null=True)
     end_on = serializers.DateField(required=False, allow_null=True)
@@ -95,20 +106,20 @@ class ProjectCreateSerializer(ProjectWriteSerializer):
 
 
 class ProjectUpdateSerializer(ProjectWriteSerializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = CleanTextField(max_length=200, required=False)
 
 
 class ProfitDistributionInSerializer(StrictSerializer):
-    profit_usd = money_field(min_value=Decimal("0.01"), max_value=Decimal("1000000000000.00"))
+    profit_usd = MoneyField(min_value=Decimal("0.01"), max_value=MAX_USD)
 
 
 class ProfitDistributionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     project = serializers.IntegerField()
-    profit_usd = money_field()
-    community_usd = money_field()
-    fund_usd = money_field()
-    reinvestment_usd = money_field()
+    profit_usd = MoneyField(read_only=True)
+    community_usd = MoneyField(read_only=True)
+    fund_usd = MoneyField(read_only=True)
+    reinvestment_usd = MoneyField(read_only=True)
     distributed_on = serializers.DateField()
     ledger_entry = serializers.IntegerField(allow_null=True)
 
@@ -118,8 +129,8 @@ class SectorSerializer(serializers.Serializer):
     name = serializers.CharField()
     summary = serializers.CharField()
     projects = serializers.IntegerField()
-    budget_usd = money_field()
-    carbon_tco2e = serializers.DecimalField(max_digits=20, decimal_places=2)
+    budget_usd = MoneyField(read_only=True)
+    carbon_tco2e = MoneyField(read_only=True, signed=True)
     metrics = serializers.DictField()
     verse = serializers.DictField(allow_null=True)
 
@@ -127,8 +138,8 @@ class SectorSerializer(serializers.Serializer):
 class SectorRegionSerializer(serializers.Serializer):
     region = serializers.CharField()
     projects = serializers.IntegerField()
-    budget_usd = money_field()
-    carbon_tco2e = serializers.DecimalField(max_digits=20, decimal_places=2)
+    budget_usd = MoneyField(read_only=True)
+    carbon_tco2e = MoneyField(read_only=True, signed=True)
     metrics = serializers.DictField()
 
 
@@ -176,6 +187,7 @@ def _json(data: Any) -> bytes:
 class SectorListView(CovenantAPIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    access = {"get": PUBLIC}
 
     @extend_schema(
         operation_id="sectors_list",
@@ -190,6 +202,7 @@ class SectorListView(CovenantAPIView):
 class SectorDetailView(CovenantAPIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    access = {"get": PUBLIC}
 
     @extend_schema(
         operation_id="sectors_retrieve",
@@ -208,7 +221,10 @@ class SectorDetailView(CovenantAPIView):
 
 
 class ProjectListView(ListAPIView, CovenantAPIView):
+    """The public project catalogue: flagships first, then by name (by relevance with `q`)."""
+
     serializer_class = ProjectSerializer
+    access = {"get": PUBLIC}
 
     _filters: dict[str, Any]
 
@@ -261,12 +277,16 @@ def _project_or_404(project_id: int) -> Project:
 
 
 class ProjectDetailView(CovenantAPIView):
+    access = {"get": PUBLIC, "patch": "projects:update"}
+
     @extend_schema(responses=ProjectSerializer)
     def get(self, request: Request, project_id: int) -> Response:
         return Response(ProjectSerializer(_project_or_404(project_id)).data)
 
     @extend_schema(request=ProjectUpdateSerializer, responses=ProjectSerializer)
     def patch(self, request: Request, project_id: int) -> Response:
+        """Change a project (its sector's stewards in its nation, its nation's admins, platform
+        admins). Metrics merge into the current ones; `null` removes one."""
         _require_login(self)
         project = _project_or_404(project_id)
         body = ProjectUpdateSerializer(data=request.data, partial=True)
@@ -278,8 +298,12 @@ class ProjectDetailView(CovenantAPIView):
 
 
 class NationProjectListView(NationAPIView):
+    access = {"post": "projects:create"}
+
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
     def post(self, request: Request, iso3: str) -> Response:
+        """Create a project of the nation (the sector's stewards in the nation, its admins,
+        platform admins); metrics are checked against the sector's declaration."""
         _require_login(self)
         body = ProjectCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -292,6 +316,11 @@ class NationProjectListView(NationAPIView):
 
 
 class ProfitDistributionView(CovenantAPIView):
+    """Minerals only: the profit splits 50/30/20 to the cent (largest remainder); the fund's 30 %
+    is posted to the ledger."""
+
+    access = {"post": "projects:distribute_profit"}
+
     @extend_schema(
         request=ProfitDistributionInSerializer,
         responses={201: ProfitDistributionSerializer},
@@ -330,7 +359,14 @@ def _csv_response(lines: Any, filename: str) -> StreamingHttpResponse:
 
 
 class NationEsgView(CovenantAPIView):
-    @extend_schema(summary="ESG report of a nation's projects (CSV)", responses={200: str})
+    """Budget, beneficiaries and carbon of each of the nation's projects, with totals."""
+
+    access = {"get": PUBLIC}
+
+    @extend_schema(
+        summary="ESG report of a nation's projects (CSV)",
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request: Request, iso3: str) -> StreamingHttpResponse:
         nation = nation_get(iso3=iso3)
         if nation is None:
@@ -339,7 +375,14 @@ class NationEsgView(CovenantAPIView):
 
 
 class SectorEsgView(CovenantAPIView):
-    @extend_schema(summary="ESG report of a sector's projects (CSV)", responses={200: str})
+    """Budget, beneficiaries and carbon of each of the sector's projects, with totals."""
+
+    access = {"get": PUBLIC}
+
+    @extend_schema(
+        summary="ESG report of a sector's projects (CSV)",
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request: Request, slug: str) -> StreamingHttpResponse:
         if sector_spec(slug) is None:
             raise NotFound("no such sector")

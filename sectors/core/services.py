@@ -17,6 +17,7 @@ from covenant.money import MAX_USD, two_places_checked
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
 from covenant.summary import covenant_summary_changed
+from covenant.text import text_checked
 
 from .metrics import MetricValue, metric_units, metrics_clean, metrics_json
 from .models import Project, ProjectMetric, ProjectStatus
@@ -63,15 +64,15 @@ def _clean(spec: SectorSpec, fields: dict[str, Any], current: Project | None) ->
     """Check every field's rule; returns the cleaned values (metrics as canonical JSON)."""
     clean: dict[str, Any] = {}
     if "name" in fields:
-        name = str(fields["name"] or "").strip()
-        if not name or len(name) > MAX_NAME:
-            raise Invalid("invalid name", fields={"name": [f"1 to {MAX_NAME} characters"]})
-        clean["name"] = name
+        clean["name"] = text_checked(fields["name"], field="name", max_length=MAX_NAME)
     if "description" in fields:
-        description = str(fields["description"] or "").strip()
-        if len(description) > MAX_DESCRIPTION:
-            raise Invalid("too long", fields={"description": [f"at most {MAX_DESCRIPTION}"]})
-        clean["description"] = description
+        clean["description"] = text_checked(
+            fields["description"] or "",
+            field="description",
+            max_length=MAX_DESCRIPTION,
+            multiline=True,
+            allow_blank=True,
+        )
     if "status" in fields:
         if fields["status"] not in ProjectStatus.values:
             raise Invalid("invalid status", fields={"status": [f"one of {ProjectStatus.values}"]})
@@ -151,7 +152,7 @@ def project_create(
         raise Invalid("unknown fields", fields={name[:64]: ["unknown field"] for name in unknown})
     if "name" not in fields:
         raise Invalid("a project needs a name", fields={"name": ["required"]})
-    if fields.get("flagship") and not actor.is_platform_admin:
+    if fields.get("flagship") and not may(actor, "projects:mark_flagship", nation=nation):
         raise Forbidden("only a platform admin marks flagship projects")
     clean = _clean(spec, {"metrics": {}, **fields}, None)
     values = clean.pop("_metric_values")
@@ -181,7 +182,7 @@ def project_update(*, project: Project, fields: dict[str, Any], actor: Principal
     if unknown:
         raise Invalid("unknown fields", fields={name[:64]: ["unknown field"] for name in unknown})
     flagship_change = "flagship" in fields and bool(fields["flagship"]) != project.flagship
-    if flagship_change and not actor.is_platform_admin:
+    if flagship_change and not may(actor, "projects:mark_flagship", nation=project.nation_id):
         raise Forbidden("only a platform admin marks flagship projects")
     with nation_scope(project.nation_id), transaction.atomic():
         locked = (
