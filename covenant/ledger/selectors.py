@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from covenant.access.principal import Principal, may
+from covenant.caching.generations import cached, data_changed
 from covenant.errors import Forbidden
 from covenant.money import cents
 from covenant.nations.models import Nation
@@ -57,23 +57,22 @@ def _totals_from_sums(row: dict) -> LedgerTotals:
     )
 
 
-NATION_TOTALS_CACHE_KEY = "covenant:ledger:nation-totals:v1"
-NATION_TOTALS_TTL_SECONDS = 300
+NATION_TOTALS_CACHE_KEY = "covenant:ledger:nation-totals:v2"
 
 
 def ledger_totals_changed() -> None:
-    """Call after commit of a posting: the per-nation totals are recomputed on the next read."""
-    cache.delete(NATION_TOTALS_CACHE_KEY)
+    """Call inside the transaction of a posting: the totals change with it (covenant.caching)."""
+    data_changed("ledger")
+
+
+def _compute_nation_totals() -> dict[int, LedgerTotals]:
+    with all_nations(reason="public per-nation ledger totals"):
+        rows = LedgerLine.objects.values("nation_id").order_by().annotate(**_coalesce_sums())
+        return {row["nation_id"]: _totals_from_sums(row) for row in rows}
 
 
 def _all_nation_totals() -> dict[int, LedgerTotals]:
-    totals = cache.get(NATION_TOTALS_CACHE_KEY)
-    if totals is None:
-        with all_nations(reason="public per-nation ledger totals"):
-            rows = LedgerLine.objects.values("nation_id").order_by().annotate(**_coalesce_sums())
-            totals = {row["nation_id"]: _totals_from_sums(row) for row in rows}
-        cache.set(NATION_TOTALS_CACHE_KEY, totals, NATION_TOTALS_TTL_SECONDS)
-    return totals
+    return cached(NATION_TOTALS_CACHE_KEY, _compute_nation_totals, depends_on=("ledger",))
 
 
 def ledger_totals_by_nation(*, nation_ids: list[int] | None = None) -> dict[int, LedgerTotals]:

@@ -17,7 +17,6 @@ from covenant.errors import Conflict, Forbidden, Invalid
 from covenant.money import two_places_checked
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
-from covenant.summary import covenant_summary_changed
 from covenant.text import text_checked
 
 from .models import Account, Kind, LedgerEntry, LedgerLine
@@ -41,11 +40,6 @@ def _check_balanced(lines: Sequence[Line]) -> None:
     credits = sum((line.credit for line in lines), Decimal("0"))
     if debits != credits:
         raise Invalid(f"unbalanced posting: debits {debits} ≠ credits {credits}")
-
-
-def _totals_changed() -> None:
-    ledger_totals_changed()
-    covenant_summary_changed()
 
 
 def ledger_post(
@@ -106,10 +100,9 @@ def ledger_post(
                 "source": source,
             },
         )
-        # Now (so this transaction reads its own writes) and again after commit (so that a reader
-        # who recomputed in between from the old rows does not leave a stale total behind).
-        _totals_changed()
-        transaction.on_commit(_totals_changed)
+        # The totals' generation changes in this very transaction: the invalidation cannot be
+        # lost, even with the cache unreachable (covenant.caching).
+        ledger_totals_changed()
     return entry
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "covenant.audit",
     "covenant.ledger",
     "covenant.outbox",
+    "covenant.caching",
     "covenant.api",
     "covenant.pages",
     # the six sectors, on their shared base
@@ -140,14 +141,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
+
+
+def redis_caches(url: str) -> dict[str, Any]:
+    """The cache on Redis: an accelerator, never a dependency (a Redis that does not answer is
+    a miss, and a write that is dropped; see covenant.caching)."""
+    return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "covenant.caching.backend.ResilientRedisCache",
+            "LOCATION": url,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "covenant"),
         }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 else:

@@ -7,16 +7,15 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 
 from covenant.access.principal import Principal, may
 from covenant.audit.services import audit_record
+from covenant.caching.generations import data_changed
 from covenant.errors import Forbidden, Invalid
 from covenant.money import MAX_USD, two_places_checked
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
-from covenant.summary import covenant_summary_changed
 from covenant.text import text_checked
 
 from .metrics import MetricValue, metric_units, metrics_clean, metrics_json
@@ -28,7 +27,6 @@ MAX_CARBON = Decimal("100000000000.00")  # 10^11 tCO2e either way
 MAX_NAME = 200
 MAX_DESCRIPTION = 10_000
 EARLIEST, LATEST = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
-STATS_GENERATION_KEY = "sectors:stats:generation"
 
 EDITABLE_FIELDS = (
     "name",
@@ -44,12 +42,9 @@ EDITABLE_FIELDS = (
 
 
 def sector_statistics_changed() -> None:
-    """Invalidate every cached sector statistic and the covenant summary (call on commit)."""
-    try:
-        cache.incr(STATS_GENERATION_KEY)
-    except ValueError:
-        cache.set(STATS_GENERATION_KEY, 1, None)
-    covenant_summary_changed()
+    """Call inside the transaction of a project write: every cached statistic, list page and
+    the covenant summary change generation with it (covenant.caching)."""
+    data_changed("projects")
 
 
 def _date(value: Any, field: str) -> dt.date | None:
@@ -167,7 +162,7 @@ def project_create(
             target_id=project.pk,
             data={"sector": spec.slug, **_audit_data(clean)},
         )
-        transaction.on_commit(sector_statistics_changed)
+        sector_statistics_changed()
     return project
 
 
@@ -205,5 +200,5 @@ def project_update(*, project: Project, fields: dict[str, Any], actor: Principal
             target_id=locked.pk,
             data={"sector": spec.slug, **_audit_data(clean)},
         )
-        transaction.on_commit(sector_statistics_changed)
+        sector_statistics_changed()
     return locked
