@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from django.db import transaction
 from django.http import Http404
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -18,6 +19,9 @@ from covenant.nations.models import Nation
 from covenant.nations.selectors import nation_get
 from covenant.nations.tenancy import nation_scope
 from covenant.text import search_text, text_checked
+
+from . import idempotency
+from .models import IdempotencyRecord
 
 MAX_TEXT = 10_000
 
@@ -161,11 +165,33 @@ class CovenantAPIView(APIView):
     def principal(self) -> Principal:
         return principal_of_request(self.request)
 
+    _idempotency: IdempotencyRecord | None = None
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if request.method != "POST" or idempotency.HEADER not in request.headers:
+            return super().dispatch(request, *args, **kwargs)
+        # A keyed POST runs in one transaction with its key's record (see covenant.api.idempotency)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if self._idempotency is not None:
+                idempotency.idempotency_store(self._idempotency, response)
+        return response
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         needed = self.access.get((request.method or "").lower())
         if needed not in (None, PUBLIC, SIGNED_IN) and not scopes_allow(self.principal, needed):
             raise Forbidden(f"this token's scopes do not include {needed}")
+        key = idempotency.requested_key(request)
+        if key is not None and self.principal.is_authenticated:
+            self._idempotency = idempotency.idempotency_claim(
+                owner=self.principal.pseudonym, key=key, request=request._request
+            )
+
+    def handle_exception(self, exc: Exception) -> Any:
+        if isinstance(exc, idempotency.IdempotentReplay):
+            return exc.response()
+        return super().handle_exception(exc)
 
 
 class NationAPIView(CovenantAPIView):

@@ -58,6 +58,13 @@ class LedgerEntry(NationOwned):
                 | (~Q(kind="reversal") & Q(reverses__isnull=True)),
                 name="ledger_reversal_iff_reverses",
             ),
+            # a nation's contribution is recorded once per reference (a retried or concurrent
+            # duplicate is refused by the database, 409)
+            models.UniqueConstraint(
+                fields=["nation", "reference"],
+                condition=Q(kind="contribution") & ~Q(reference=""),
+                name="ledger_contribution_unique_reference",
+            ),
         ]
         indexes = [models.Index(fields=["nation", "kind"])]
 

@@ -75,6 +75,12 @@ def ledger_post(
                     recorded_by=actor.pseudonym,
                 )
         except IntegrityError:
+            if kind == Kind.CONTRIBUTION and reference:
+                raise Conflict(
+                    f"a contribution with reference {reference!r} is already recorded for "
+                    f"{nation.iso3}",
+                    fields={"reference": ["already used for this nation"]},
+                ) from None
             raise Conflict("this posting was already made") from None
         LedgerLine.objects.bulk_create(
             LedgerLine(
@@ -141,6 +147,14 @@ def contribution_post(
         raise Forbidden("only a platform admin records contributions")
     amount = two_places_checked(amount_usd, field="amount_usd", positive=True)
     reference = text_checked(reference, field="reference", max_length=120, allow_blank=True)
+    if reference:
+        with nation_scope(nation):
+            if LedgerEntry.objects.filter(kind=Kind.CONTRIBUTION, reference=reference).exists():
+                raise Conflict(
+                    f"a contribution with reference {reference!r} is already recorded for "
+                    f"{nation.iso3}",
+                    fields={"reference": ["already used for this nation"]},
+                )
     if received_on > timezone.now().date():
         raise Invalid("received in the future", fields={"received_on": ["is in the future"]})
     if received_on.year < 2000:

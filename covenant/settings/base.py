@@ -299,6 +299,10 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "drain-the-outbox": {"task": "covenant.outbox.drain", "schedule": 60.0},
+    "purge-idempotency-records": {
+        "task": "covenant.api.purge_idempotency_records",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "verify-audit-chain-nightly": {
         "task": "covenant.audit.verify_chain",
         "schedule": crontab(hour=2, minute=30),

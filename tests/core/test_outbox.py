@@ -25,9 +25,11 @@ def record(*args: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _reset() -> None:
+def _reset(settings: Any) -> None:
     RAN.clear()
     BROKEN["on"] = False
+    # these tests run the job in this process (eager), also in the PostgreSQL + Redis pass
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 @pytest.mark.django_db
