@@ -73,8 +73,11 @@ class RoleDetailView(NationAPIView):
     access = {"get": "roles:read", "delete": "roles:revoke"}
 
     def _assignment(self, assignment_id: int) -> RoleAssignment:
-        # Reading first checks the principal may see the nation's roles at all (403 otherwise).
-        role_assignment_list(nation=self.nation, principal=self.principal)
+        # First: may the principal do this (read, revoke, approve) in this nation at all? A 403
+        # before a 404, so that nothing about another nation's assignments leaks.
+        capability = self.access[(self.request.method or "get").lower()]
+        if not may(self.principal, capability, nation=self.nation):
+            raise Forbidden("you may not manage this nation's roles")
         assignment = role_assignment_get(nation=self.nation, assignment_id=assignment_id)
         if assignment is None:
             raise NotFound("no such role assignment in this nation")
