@@ -9,16 +9,32 @@ import unicodedata
 from covenant.errors import Invalid
 
 _CONTROL = dict.fromkeys(range(32))
-# C0/C1 controls and DEL; a multi-line text keeps tab and newline.
-_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_CHARS_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Bidirectional embedding, override and isolate controls re-order what a reader sees (the
-# "Trojan Source" trick); real right-to-left text does not need them.
-_BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+# The classes below are written with \u escapes so that the same expressions serve Python and,
+# as OpenAPI patterns, the ECMA regular expressions of API clients: the schema states the rule.
+# C0/C1 controls and DEL, and the bidirectional embedding, override and isolate controls, which
+# re-order what a reader sees (the "Trojan Source" trick; real RTL text does not need them).
+CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+MULTILINE_CONTROL_CLASS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+# What a reader cannot see: controls, spaces, format characters, combining marks on their own,
+# variation selectors, fillers.
+INVISIBLE_CLASS = (
+    r"\x00-\x20\x7f-\xa0\xad\u0300-\u036f\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5"
+    r"\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f"
+    r"\ufeff\uffa0"
+)
+_CONTROL_CHARS = re.compile(f"[{CONTROL_CLASS}]")
+_CONTROL_CHARS_MULTILINE = re.compile(f"[{MULTILINE_CONTROL_CLASS}]")
+_VISIBLE = re.compile(f"[^{INVISIBLE_CLASS}]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
-# What a reader can see: letters, digits, punctuation and symbols (not marks, spaces, format or
-# control characters, private use or unassigned code points).
-_VISIBLE = ("L", "N", "P", "S")
+
+
+def text_pattern(*, multiline: bool = False, allow_blank: bool = False) -> str:
+    """The rule of text_checked as one regular expression, for the schema."""
+    allowed = f"[^{MULTILINE_CONTROL_CLASS if multiline else CONTROL_CLASS}]"
+    if allow_blank:
+        return f"^{allowed}*$"
+    visible = f"[^{INVISIBLE_CLASS}]"
+    return f"^{allowed}*{visible}{allowed}*$"
 
 
 def search_text(value: object, *, max_length: int) -> str:
@@ -27,7 +43,7 @@ def search_text(value: object, *, max_length: int) -> str:
 
 
 def has_visible_character(value: str) -> bool:
-    return any(unicodedata.category(char)[0] in _VISIBLE for char in value)
+    return _VISIBLE.search(value) is not None
 
 
 def text_problem(value: str, *, max_length: int, multiline: bool = False) -> str | None:
@@ -37,9 +53,7 @@ def text_problem(value: str, *, max_length: int, multiline: bool = False) -> str
         return "not valid Unicode text"
     controls = _CONTROL_CHARS_MULTILINE if multiline else _CONTROL_CHARS
     if controls.search(value):
-        return "control characters are not allowed"
-    if _BIDI_CONTROLS.search(value):
-        return "bidirectional control characters are not allowed"
+        return "control characters (or bidirectional controls) are not allowed"
     if len(value) > max_length:
         return f"at most {max_length} characters"
     if value and not has_visible_character(value):
@@ -55,13 +69,13 @@ def text_checked(
     multiline: bool = False,
     allow_blank: bool = False,
 ) -> str:
-    """`value` as clean text (NFC, trimmed, \\r\\n as \\n), or Invalid naming `field`."""
+    """`value` as clean text (NFC, trimmed), or Invalid naming `field`. The rule is checked on
+    the text as given (so that it is exactly `text_pattern`'s), then the text is trimmed."""
     if not isinstance(value, str):
         raise Invalid("not text", fields={field: ["must be text"]})
-    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    problem = text_problem(text, max_length=max_length, multiline=multiline)
-    if problem is None and not text and not allow_blank:
+    problem = text_problem(value, max_length=max_length, multiline=multiline)
+    if problem is None and not allow_blank and not has_visible_character(value):
         problem = "required" if not value else "must contain visible characters"
     if problem is not None:
         raise Invalid(f"{field}: {problem}", fields={field: [problem]})
-    return text
+    return unicodedata.normalize("NFC", value).strip()

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 
 from covenant.api.base import SIGNED_IN, CovenantAPIView, NationAPIView, StrictSerializer
 from covenant.errors import Forbidden, NotFound
+from covenant.nations.sectors import sector_slugs
 
-from .models import RoleAssignment
+from .models import NATION_ROLE_CHOICES, RoleAssignment
 from .principal import may
 from .selectors import role_assignment_get, role_assignment_list
 from .services import role_approve, role_grant_by_email, role_revoke
@@ -34,8 +35,18 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
 
 class RoleGrantInput(StrictSerializer):
     email = serializers.EmailField(max_length=254)
-    role = serializers.CharField(max_length=32)
-    sector = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    role = serializers.ChoiceField(choices=NATION_ROLE_CHOICES)
+    sector = serializers.ChoiceField(
+        choices=[],
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Sector stewards only (required for them).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = sector_slugs()  # type: ignore[attr-defined]
 
 
 class RoleListView(ListAPIView, NationAPIView):

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from django.db import transaction
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from covenant.access.principal import Principal, principal_of_request, scopes_allow
-from covenant.errors import Forbidden, Invalid
-from covenant.money import CENT, MAX_USD
+from covenant.errors import Forbidden, Invalid, NotFound
+from covenant.money import CENT
 from covenant.nations.models import Nation
 from covenant.nations.selectors import nation_get
 from covenant.nations.tenancy import nation_scope
-from covenant.text import search_text, text_checked
+from covenant.text import search_text, text_checked, text_pattern
 
 from . import idempotency
 from .models import IdempotencyRecord
@@ -29,6 +31,46 @@ MAX_TEXT = 10_000
 def query_text(request: Request, name: str, *, max_length: int = 120) -> str:
     """A query-string value, trimmed, without control characters (PostgreSQL refuses NUL)."""
     return search_text(request.query_params.get(name, ""), max_length=max_length)
+
+
+ISO3_PATTERN = r"^[A-Za-z]{3}$"
+
+
+def iso3_parameter(
+    name: str = "nation", *, location: Literal["query", "path"] = "query"
+) -> OpenApiParameter:
+    """The schema of a nation filter or path segment: an ISO 3166 alpha-3 code, any case."""
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.STR,
+        location,
+        pattern=ISO3_PATTERN,
+        description="ISO 3166 alpha-3 code of a member nation (any case)",
+    )
+
+
+def query_nation(request: Request, name: str = "nation") -> Nation | None:
+    """The nation named by a query parameter: None when absent, 400 when not an ISO3 code,
+    404 when no member nation has it."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if not re.fullmatch(ISO3_PATTERN, raw, re.ASCII):
+        raise serializers.ValidationError({name: ["an ISO 3166 alpha-3 code, such as KEN"]})
+    nation = nation_get(iso3=raw)
+    if nation is None:
+        raise NotFound(f"no member nation {raw.upper()}")
+    return nation
+
+
+def query_choice(request: Request, name: str, choices: list[str]) -> str | None:
+    """A query parameter that must be one of `choices` if present (400 otherwise)."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    if raw not in choices:
+        raise serializers.ValidationError({name: [f"one of {', '.join(choices)}"]})
+    return raw
 
 
 def printable_name(name: object) -> str:
@@ -57,24 +99,38 @@ class StrictSerializer(serializers.Serializer):
 
 # Money as text: ASCII digits, at most two decimals, a sign only where a field allows negatives.
 # Nothing else is read as an amount: no JSON numbers (a float cannot hold every cent), no
-# exponents, separators, spaces or non-ASCII digits.
-MONEY_WHOLE_DIGITS = 13  # up to 9,999,999,999,999.99: above MAX_USD (one trillion)
+# exponents, separators, spaces or non-ASCII digits. The field's regular expression *is* its
+# rule (range included, through the number of digits), and the schema documents that very
+# expression, so that what the schema allows and what the API accepts are the same.
+MONEY_WHOLE_DIGITS = 12  # below one trillion (MAX_USD): far above any single amount
 OUTPUT_WHOLE_DIGITS = 18  # sums over the covenant (GDP) are larger than any single amount
 
 
-def money_pattern(*, signed: bool, whole_digits: int, exact_places: bool = False) -> str:
-    places = r"\.[0-9]{2}" if exact_places else r"(\.[0-9]{1,2})?"
-    return rf"^{'-?' if signed else ''}[0-9]{{1,{whole_digits}}}{places}$"
+def money_pattern(
+    *, signed: bool = False, positive: bool = False, whole_digits: int = MONEY_WHOLE_DIGITS
+) -> str:
+    """The regular expression of an amount (also valid as an OpenAPI/ECMA pattern)."""
+    if positive:  # at least one non-zero digit
+        return (
+            rf"^(0*[1-9][0-9]{{0,{whole_digits - 1}}}(\.[0-9]{{1,2}})?"
+            r"|0+\.(0[1-9]|[1-9][0-9]?))$"
+        )
+    return rf"^{'-?' if signed else ''}0*[0-9]{{1,{whole_digits}}}(\.[0-9]{{1,2}})?$"
+
+
+def output_money_pattern(*, signed: bool) -> str:
+    return rf"^{'-?' if signed else ''}[0-9]{{1,{OUTPUT_WHOLE_DIGITS}}}\.[0-9]{{2}}$"
 
 
 class MoneyField(serializers.Field):
-    """USD (or another two-place quantity) as text matching `-?[0-9]+(\\.[0-9]{1,2})?`."""
+    """USD (or another two-place quantity) as text: digits, at most two decimals, a sign only
+    if `signed`; `positive` refuses zero; `whole_digits` bounds the amount (10^digits)."""
 
     default_error_messages = {
         "not_text": 'money is text such as "1234.50", not a JSON {kind}',
         "invalid": 'not an amount: digits with at most two decimals, such as "1234.50"',
-        "min_value": "must be at least {limit}",
-        "max_value": "must be at most {limit}",
+        "negative": "must not be negative",
+        "not_positive": "must be greater than 0",
         "too_many_digits": "at most {digits} digits before the decimal point",
     }
 
@@ -82,17 +138,18 @@ class MoneyField(serializers.Field):
         self,
         *,
         signed: bool = False,
-        min_value: Decimal | None = None,
-        max_value: Decimal | None = None,
+        positive: bool = False,
+        whole_digits: int = MONEY_WHOLE_DIGITS,
         **kwargs: Any,
     ) -> None:
         self.signed = signed
-        self.min_value = min_value if min_value is not None else (None if signed else Decimal(0))
-        self.max_value = max_value if max_value is not None else MAX_USD
+        self.positive = positive
         read_only = kwargs.get("read_only", False)
-        self.whole_digits = OUTPUT_WHOLE_DIGITS if read_only else MONEY_WHOLE_DIGITS
-        self.pattern = money_pattern(
-            signed=signed, whole_digits=self.whole_digits, exact_places=read_only
+        self.whole_digits = OUTPUT_WHOLE_DIGITS if read_only else whole_digits
+        self.pattern = (
+            output_money_pattern(signed=signed)
+            if read_only
+            else money_pattern(signed=signed, positive=positive, whole_digits=whole_digits)
         )
         self._regex = re.compile(self.pattern, re.ASCII)
         super().__init__(**kwargs)
@@ -101,42 +158,43 @@ class MoneyField(serializers.Field):
         if not isinstance(data, str):
             kind = {bool: "boolean", int: "number", float: "number"}.get(type(data), "value")
             self.fail("not_text", kind=kind)
-        if not self._regex.fullmatch(data):
-            if re.fullmatch(r"-?[0-9]+(\.[0-9]{1,2})?", data, re.ASCII):
-                if data.startswith("-") and not self.signed:
-                    self.fail("min_value", limit=self.min_value)
-                self.fail("too_many_digits", digits=self.whole_digits)
+        if self._regex.fullmatch(data):
+            return Decimal(data).quantize(CENT)
+        if not re.fullmatch(r"-?[0-9]+(\.[0-9]{1,2})?", data, re.ASCII):
             self.fail("invalid")
-        value = Decimal(data).quantize(CENT)
-        if self.min_value is not None and value < self.min_value:
-            self.fail("min_value", limit=self.min_value)
-        if value > self.max_value:
-            self.fail("max_value", limit=self.max_value)
-        return value
+        if data.startswith("-") and not self.signed:
+            self.fail("negative")
+        if self.positive and Decimal(data) == 0:
+            self.fail("not_positive")
+        self.fail("too_many_digits", digits=self.whole_digits)
+        raise AssertionError  # unreachable: fail() raises
 
     def to_representation(self, value: Any) -> str:
         return format(Decimal(value).quantize(CENT), "f")
 
 
-def money_field(*, signed: bool = False, read_only: bool = False, **kwargs: Any) -> MoneyField:
-    """USD with two places, as text in JSON (see MoneyField)."""
-    return MoneyField(signed=signed, read_only=read_only, **kwargs)
-
-
 class CleanTextField(serializers.CharField):
-    """Text checked by the shared rule (covenant.text): no control or bidi characters, NFC,
-    trimmed, and at least one visible character unless blank is allowed."""
+    """Text checked by the shared rule (covenant.text): no control or bidi characters, at most
+    `max_length` characters as given, at least one visible character unless blank is allowed;
+    then NFC and trimmed. Its schema pattern is the rule itself (covenant.text.text_pattern)."""
 
     def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
         self.multiline = multiline
         kwargs.setdefault("max_length", MAX_TEXT if multiline else 200)
+        kwargs["trim_whitespace"] = False  # checked as given, trimmed after
         super().__init__(**kwargs)
+        self.pattern = text_pattern(multiline=multiline, allow_blank=self.allow_blank)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data == "" and self.allow_blank:
+            return ""
+        return super().run_validation(data)
 
     def to_internal_value(self, data: Any) -> str:
         if isinstance(data, bool) or not isinstance(data, str):
             self.fail("invalid")
         try:
-            text = text_checked(
+            return text_checked(
                 data,
                 field=self.field_name or "text",
                 max_length=self.max_length or MAX_TEXT,
@@ -145,7 +203,6 @@ class CleanTextField(serializers.CharField):
             )
         except Invalid as error:
             raise serializers.ValidationError(next(iter((error.fields or {}).values()))) from None
-        return text
 
 
 PUBLIC = "public"  # anyone, anonymous included

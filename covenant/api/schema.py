@@ -20,7 +20,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-from .base import PUBLIC, SIGNED_IN, MoneyField, StrictSerializer
+from .base import ISO3_PATTERN, PUBLIC, SIGNED_IN, MoneyField, StrictSerializer
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -71,6 +71,16 @@ class MoneyFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-u
         return schema
 
 
+class CleanTextFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    target_class = "covenant.api.base.CleanTextField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        schema["pattern"] = self.target.pattern
+        return dict(schema)
+
+
 def access_of(view: Any, method: str) -> str | None:
     return getattr(view, "access", {}).get(method.lower())
 
@@ -80,7 +90,21 @@ def _own_doc(obj: Any) -> str:
     return inspect.cleandoc(doc) if doc else ""
 
 
+# Path parameters named by the core's conventions, whatever view they belong to.
+PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "iso3": {"type": "string", "pattern": ISO3_PATTERN},
+}
+
+
 class CovenantAutoSchema(AutoSchema):
+    def _resolve_path_parameters(self, variables: Any) -> Any:
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            known = PATH_PARAMETERS.get(parameter["name"])
+            if known is not None:
+                parameter["schema"] = dict(known)
+        return parameters
+
     def get_description(self) -> str:  # type: ignore[override]
         handler = getattr(self.view, self.method.lower(), None)
         parts = [_own_doc(handler) if handler is not None else "", _own_doc(type(self.view))]

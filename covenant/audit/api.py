@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from covenant.api.base import CovenantAPIView, query_text
-from covenant.errors import NotFound
-from covenant.nations.selectors import nation_get
+from covenant.api.base import CovenantAPIView, iso3_parameter, query_nation
 
 from .models import AuditEntry
 from .selectors import audit_chain_verify_for, audit_entry_list
@@ -45,15 +43,9 @@ class AuditEntryListView(ListAPIView, CovenantAPIView):
     access = {"get": "audit:read"}
 
     def get_queryset(self) -> Any:
-        iso3 = query_text(self.request, "nation", max_length=8).upper()
-        nation = None
-        if iso3:
-            nation = nation_get(iso3=iso3)
-            if nation is None:
-                raise NotFound("no such nation")
-        return audit_entry_list(principal=self.principal, nation=nation)
+        return audit_entry_list(principal=self.principal, nation=query_nation(self.request))
 
-    @extend_schema(parameters=[OpenApiParameter("nation", str)])
+    @extend_schema(parameters=[iso3_parameter()])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

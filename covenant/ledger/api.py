@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,10 +17,11 @@ from covenant.api.base import (
     MoneyField,
     NationAPIView,
     StrictSerializer,
-    query_text,
+    iso3_parameter,
+    query_choice,
+    query_nation,
 )
 from covenant.errors import Forbidden, NotFound
-from covenant.nations.selectors import nation_get
 from covenant.nations.tenancy import all_nations, nation_scope
 
 from .models import Kind, LedgerEntry, LedgerLine
@@ -70,18 +70,13 @@ class LedgerEntryListView(ListAPIView, CovenantAPIView):
     access = {"get": "ledger:read"}
 
     def get_queryset(self) -> Any:
-        nation = None
-        iso3 = query_text(self.request, "nation", max_length=8)
-        if iso3:
-            nation = nation_get(iso3=iso3)
-            if nation is None:
-                raise NotFound("no such nation")
-        kind = query_text(self.request, "kind", max_length=32) or None
-        if kind is not None and kind not in Kind.values:
-            raise serializers.ValidationError({"kind": [f"one of {', '.join(Kind.values)}"]})
+        nation = query_nation(self.request)
+        kind = query_choice(self.request, "kind", list(Kind.values))
         return ledger_entry_list(principal=self.principal, nation=nation, kind=kind)
 
-    @extend_schema(parameters=[OpenApiParameter("nation", str), OpenApiParameter("kind", str)])
+    @extend_schema(
+        parameters=[iso3_parameter(), OpenApiParameter("kind", str, enum=list(Kind.values))]
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -127,7 +122,7 @@ class LedgerEntryReverseView(CovenantAPIView):
 
 
 class ContributionInput(StrictSerializer):
-    amount_usd = MoneyField(min_value=Decimal("0.01"))
+    amount_usd = MoneyField(positive=True)
     received_on = serializers.DateField()
     reference = CleanTextField(max_length=120, allow_blank=True, default="")
 

@@ -3,7 +3,6 @@ writes, minerals profit distributions and the ESG CSV reports. Thin: rules live 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -16,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from covenant.api.base import (
+    ISO3_PATTERN,
     MAX_TEXT,
     PUBLIC,
     CleanTextField,
@@ -23,10 +23,11 @@ from covenant.api.base import (
     MoneyField,
     NationAPIView,
     StrictSerializer,
+    iso3_parameter,
+    query_nation,
 )
 from covenant.errors import Conflict, NotFound
 from covenant.memo import ProcessMemo
-from covenant.money import MAX_USD
 from covenant.nations.selectors import nation_get
 from covenant.summary import PROCESS_MEMO_SECONDS
 
@@ -41,7 +42,7 @@ from .selectors import (
     sector_overviews,
     sector_statistics,
 )
-from .services import MAX_BUDGET, MAX_CARBON, project_create, project_update
+from .services import project_create, project_update
 
 
 def _sector_choices() -> list[str]:
@@ -86,10 +87,8 @@ class ProjectWriteSerializer(StrictSerializer):
         multiline=True, max_length=MAX_TEXT, allow_blank=True, required=False
     )
     status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
-    budget_usd = MoneyField(max_value=MAX_BUDGET, required=False)
-    carbon_tco2e = MoneyField(
-        signed=True, min_value=-MAX_CARBON, max_value=MAX_CARBON, required=False
-    )
+    budget_usd = MoneyField(required=False)  # below 10^12 (MAX_BUDGET)
+    carbon_tco2e = MoneyField(signed=True, whole_digits=11, required=False)  # |x| < MAX_CARBON
     start_on = serializers.DateField(required=False, allow_null=True)
     end_on = serializers.DateField(required=False, allow_null=True)
     flagship = serializers.BooleanField(required=False)
@@ -110,7 +109,7 @@ class ProjectUpdateSerializer(ProjectWriteSerializer):
 
 
 class ProfitDistributionInSerializer(StrictSerializer):
-    profit_usd = MoneyField(min_value=Decimal("0.01"), max_value=MAX_USD)
+    profit_usd = MoneyField(positive=True)
 
 
 class ProfitDistributionSerializer(serializers.Serializer):
@@ -156,14 +155,18 @@ class SectorPageSerializer(serializers.Serializer):
 
 class ProjectFilterSerializer(serializers.Serializer):
     sector = serializers.ChoiceField(choices=[], required=False)
-    nation = serializers.CharField(max_length=3, min_length=3, required=False)
+    nation = serializers.RegexField(ISO3_PATTERN, required=False)
     status = serializers.ChoiceField(choices=ProjectStatus.values, required=False)
-    flagship = serializers.BooleanField(required=False, allow_null=True, default=None)
+    flagship = serializers.ChoiceField(choices=["true", "false"], required=False)
     q = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = _sector_choices()  # type: ignore[attr-defined]
+
+
+def _slug_parameter() -> OpenApiParameter:
+    return OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=_sector_choices())
 
 
 def _require_login(view: CovenantAPIView) -> None:
@@ -205,6 +208,7 @@ class SectorDetailView(CovenantAPIView):
     access = {"get": PUBLIC}
 
     @extend_schema(
+        parameters=[_slug_parameter()],
         operation_id="sectors_retrieve",
         responses=SectorDetailSerializer,
         summary="One sector's totals, and the same by region",
@@ -229,16 +233,21 @@ class ProjectListView(ListAPIView, CovenantAPIView):
     _filters: dict[str, Any]
 
     def get_queryset(self) -> Any:
+        empty = [
+            name
+            for name in ("sector", "nation", "status", "flagship")
+            if self.request.query_params.get(name) == ""
+        ]
+        if empty:  # DRF would skip an empty query value; an empty filter is no valid value
+            raise serializers.ValidationError({name: ["may not be empty"] for name in empty})
         filters = ProjectFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         params = self._filters = {
             key: value for key, value in filters.validated_data.items() if value not in (None, "")
         }
-        nation = None
-        if params.get("nation"):
-            nation = nation_get(iso3=params["nation"])
-            if nation is None:
-                raise serializers.ValidationError({"nation": ["no such nation"]})
+        if "flagship" in params:
+            params["flagship"] = params["flagship"] == "true"
+        nation = query_nation(self.request) if params.get("nation") else None
         return project_list(
             sector=params.get("sector"),
             nation=nation,
@@ -258,11 +267,15 @@ class ProjectListView(ListAPIView, CovenantAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("sector", str),
-            OpenApiParameter("nation", str, description="ISO 3166 alpha-3"),
-            OpenApiParameter("status", str),
-            OpenApiParameter("flagship", bool),
-            OpenApiParameter("q", str, description="full-text search of names and descriptions"),
+            OpenApiParameter("sector", str, enum=_sector_choices()),
+            iso3_parameter(),
+            OpenApiParameter("status", str, enum=list(ProjectStatus.values)),
+            OpenApiParameter("flagship", bool, description="`true` or `false`"),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": 200},
+                description="full-text search of names and descriptions",
+            ),
         ]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -380,6 +393,7 @@ class SectorEsgView(CovenantAPIView):
     access = {"get": PUBLIC}
 
     @extend_schema(
+        parameters=[_slug_parameter()],
         summary="ESG report of a sector's projects (CSV)",
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )

@@ -133,7 +133,7 @@ def test_json_constants_outside_the_standard_are_refused(cast, constant) -> None
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "profit", ["99999.99", "0.01", "0.07", "999999999999.99", "1000000000000.00", "12345678.91"]
+    "profit", ["99999.99", "0.01", "0.07", "999999999999.99", "12345678.91", "000.10"]
 )
 def test_a_profit_distribution_sums_exactly_on_every_database(cast, kenya, profit) -> None:
     """SQLite compared the CHECK's sums as floats: 99999.99 was a 500 there."""
@@ -147,6 +147,14 @@ def test_a_profit_distribution_sums_exactly_on_every_database(cast, kenya, profi
     body = response.json()
     parts = [Decimal(body[key]) for key in ("community_usd", "fund_usd", "reinvestment_usd")]
     assert sum(parts) == Decimal(profit) == Decimal(body["profit_usd"])
+    too_big = client_for(cast.platform_admin).post(
+        f"/api/v1/projects/{project.pk}/profit-distributions/",
+        {"profit_usd": "1000000000000.00"},
+        format="json",
+    )
+    assert assert_error(too_big, 400)["fields"] == {
+        "profit_usd": ["at most 12 digits before the decimal point"]
+    }
 
 
 @pytest.mark.django_db
@@ -217,13 +225,19 @@ def test_a_sign_only_where_a_field_allows_negatives(cast) -> None:
         {"name": "Wind", "sector": "energy", "budget_usd": "-1.00"},
         format="json",
     )
-    assert assert_error(negative, 400)["fields"] == {"budget_usd": ["must be at least 0"]}
+    assert assert_error(negative, 400)["fields"] == {"budget_usd": ["must not be negative"]}
     too_big = admin.post(
         "/api/v1/nations/KEN/contributions/",
         {"amount_usd": "99999999999999", "received_on": "2026-01-02"},
         format="json",
     )
-    assert "at most 13 digits" in assert_error(too_big, 400)["fields"]["amount_usd"][0]
+    assert "at most 12 digits" in assert_error(too_big, 400)["fields"]["amount_usd"][0]
+    zero = admin.post(
+        "/api/v1/nations/KEN/contributions/",
+        {"amount_usd": "0.00", "received_on": "2026-01-02"},
+        format="json",
+    )
+    assert assert_error(zero, 400)["fields"] == {"amount_usd": ["must be greater than 0"]}
 
 
 @pytest.mark.django_db
