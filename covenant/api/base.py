@@ -217,6 +217,9 @@ class CovenantAPIView(APIView):
     itself is `may()`, in the service or selector."""
 
     access: ClassVar[dict[str, str]] = {}
+    # Data generations a public GET answer depends on: set it to serve anonymous GETs from the
+    # cache in front of the middleware (covenant.api.fastpath), invalidated by data_changed().
+    public_cache: ClassVar[tuple[str, ...] | list[str] | None] = None
 
     @property
     def principal(self) -> Principal:

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from covenant.api.base import PUBLIC, CovenantAPIView, MoneyField, query_text
 from covenant.errors import NotFound
 from covenant.ledger.selectors import ZERO, ledger_totals_by_nation
-from covenant.summary import covenant_summary_json
+from covenant.summary import SUMMARY_DEPENDS_ON, covenant_summary_json
 
 from .models import Nation
 from .selectors import nation_detail_parts, nation_get, nation_list
@@ -41,6 +41,7 @@ class CovenantSummaryView(CovenantAPIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
     access = {"get": PUBLIC}
+    public_cache = SUMMARY_DEPENDS_ON
 
     @extend_schema(responses=CovenantSummarySerializer, summary="The covenant's totals")
     def get(self, request: Request) -> HttpResponse:
@@ -86,6 +87,7 @@ class NationListView(ListAPIView, CovenantAPIView):
 
     serializer_class = NationSerializer
     access = {"get": PUBLIC}
+    public_cache = ("nations", "ledger")
 
     def get_queryset(self) -> Any:
         return nation_list(
@@ -129,6 +131,7 @@ class NationDetailView(CovenantAPIView):
     sector."""
 
     access = {"get": PUBLIC}
+    public_cache = ("nations", "ledger", "projects")
 
     @extend_schema(responses=NationDetailSerializer)
     def get(self, request: Request, iso3: str) -> Response:

@@ -191,6 +191,7 @@ class SectorListView(CovenantAPIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
     access = {"get": PUBLIC}
+    public_cache = ("projects",)
 
     @extend_schema(
         operation_id="sectors_list",
@@ -206,6 +207,7 @@ class SectorDetailView(CovenantAPIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
     access = {"get": PUBLIC}
+    public_cache = ("projects",)
 
     @extend_schema(
         parameters=[_slug_parameter()],
@@ -229,6 +231,7 @@ class ProjectListView(ListAPIView, CovenantAPIView):
 
     serializer_class = ProjectSerializer
     access = {"get": PUBLIC}
+    public_cache = ("projects",)
 
     _filters: dict[str, Any]
 
@@ -291,6 +294,7 @@ def _project_or_404(project_id: int) -> Project:
 
 class ProjectDetailView(CovenantAPIView):
     access = {"get": PUBLIC, "patch": "projects:update"}
+    public_cache = ("projects",)  # GET only
 
     @extend_schema(responses=ProjectSerializer)
     def get(self, request: Request, project_id: int) -> Response:
