@@ -140,6 +140,7 @@ def measure(portal: int, bare: int, args: argparse.Namespace) -> dict[str, Any]:
             base = wrk(bare, BARE_PATH, args.duration)
             run_ = wrk(portal, path, args.duration)
             run_["bare_rps"] = base["rps"]
+            run_["bare_p99_ms"] = base["p99_ms"]
             run_["ratio"] = run_["rps"] / base["rps"]
             results[name]["runs"].append(run_)
             print(
@@ -150,7 +151,7 @@ def measure(portal: int, bare: int, args: argparse.Namespace) -> dict[str, Any]:
             )
     for entry in results.values():
         runs = entry["runs"]
-        for key in ("rps", "bare_rps", "ratio", "p50_ms", "p99_ms"):
+        for key in ("rps", "bare_rps", "ratio", "p50_ms", "p99_ms", "bare_p99_ms"):
             entry[key] = statistics.median(run_[key] for run_ in runs)
         entry["errors"] = sum(run_["errors"] for run_ in runs)
     return results
@@ -174,7 +175,8 @@ def report(engine: str, results: dict[str, Any]) -> bool:
         ok = ok and passed and not entry["errors"]
         print(
             f"{name:24} {entry['path']:34} {entry['rps']:7.0f} {entry['ratio']:7.2f} "
-            f"{entry['p50_ms']:7.1f} {entry['p99_ms']:7.1f}  {'PASS' if passed else 'FAIL'} ({bar})"
+            f"{entry['p50_ms']:7.1f} {entry['p99_ms']:7.1f} {entry['bare_p99_ms']:8.1f}  "
+            f"{'PASS' if passed else 'FAIL'} ({bar})"
             + (f"  {entry['errors']:.0f} errors" if entry["errors"] else "")
         )
     return ok
@@ -224,7 +226,7 @@ def engine_run(engine: str, args: argparse.Namespace, workdir: Path) -> tuple[di
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--duration", type=float, default=3.0)
     parser.add_argument("--engines", default="sqlite,postgresql")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:

@@ -461,6 +461,10 @@ def main(argv: list[str] | None = None) -> int:
         "elapsed_s": elapsed,
     }
     (RESULTS_DIR / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    # The public lists and summaries against a bare Django view, on SQLite and PostgreSQL + Redis
+    from benchmarks import lists  # (issue 9; its own database, Redis db and servers)
+
+    lists.main([])
     return 0 if constant else 1
 
 

@@ -83,7 +83,7 @@ def _servable(request: HttpRequest) -> bool:
         request.method in ("GET", "HEAD")
         and request.path.startswith("/api/")
         and "HTTP_AUTHORIZATION" not in meta
-        and "HTTP_COOKIE" not in meta
+        and not meta.get("HTTP_COOKIE")
         and meta.get("HTTP_ACCEPT", "").split(";")[0].strip() in _JSON_ACCEPTS
         and "format" not in request.GET
     )
