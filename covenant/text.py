@@ -22,6 +22,8 @@ INVISIBLE_CLASS = (
     r"\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f"
     r"\ufeff\uffa0"
 )
+# Spaces that trimming removes (and that are not controls): a text of them only is blank.
+SPACE_CLASS = r"\x20\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _CONTROL_CHARS = re.compile(f"[{CONTROL_CLASS}]")
 _CONTROL_CHARS_MULTILINE = re.compile(f"[{MULTILINE_CONTROL_CLASS}]")
 _VISIBLE = re.compile(f"[^{INVISIBLE_CLASS}]")
@@ -31,9 +33,10 @@ _SURROGATES = re.compile(r"[\ud800-\udfff]")
 def text_pattern(*, multiline: bool = False, allow_blank: bool = False) -> str:
     """The rule of text_checked as one regular expression, for the schema."""
     allowed = f"[^{MULTILINE_CONTROL_CLASS if multiline else CONTROL_CLASS}]"
-    if allow_blank:
-        return f"^{allowed}*$"
     visible = f"[^{INVISIBLE_CLASS}]"
+    if allow_blank:  # blank (spaces only), or with something to see
+        spaces = f"[{SPACE_CLASS}{chr(9) + chr(10) if multiline else ''}]"
+        return f"^(?:{spaces}*|{allowed}*{visible}{allowed}*)$"
     return f"^{allowed}*{visible}{allowed}*$"
 
 
@@ -48,7 +51,7 @@ def has_visible_character(value: str) -> bool:
 
 def text_problem(value: str, *, max_length: int, multiline: bool = False) -> str | None:
     """Why `value` may not be stored as text (None if it may): control characters, bidi
-    controls, lone surrogates, too long, or nothing a reader could see."""
+    controls, lone surrogates, too long."""
     if _SURROGATES.search(value):
         return "not valid Unicode text"
     controls = _CONTROL_CHARS_MULTILINE if multiline else _CONTROL_CHARS
@@ -56,8 +59,6 @@ def text_problem(value: str, *, max_length: int, multiline: bool = False) -> str
         return "control characters (or bidirectional controls) are not allowed"
     if len(value) > max_length:
         return f"at most {max_length} characters"
-    if value and not has_visible_character(value):
-        return "must contain visible characters"
     return None
 
 
@@ -74,8 +75,11 @@ def text_checked(
     if not isinstance(value, str):
         raise Invalid("not text", fields={field: ["must be text"]})
     problem = text_problem(value, max_length=max_length, multiline=multiline)
-    if problem is None and not allow_blank and not has_visible_character(value):
-        problem = "required" if not value else "must contain visible characters"
+    if problem is None and not has_visible_character(value):
+        if not value and not allow_blank:
+            problem = "required"
+        elif value.strip() or not allow_blank:  # invisible characters are not blank
+            problem = "must contain visible characters"
     if problem is not None:
         raise Invalid(f"{field}: {problem}", fields={field: [problem]})
     return unicodedata.normalize("NFC", value).strip()
