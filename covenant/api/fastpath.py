@@ -20,6 +20,7 @@ any instance (within the generations' one-second memo), with or without Redis.""
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from functools import lru_cache
@@ -131,7 +132,8 @@ class PublicReadCacheMiddleware:
             request.get_full_path(),
             generation_key(*depends_on),
         )
-        shared_key = "api:public:" + "|".join(key)
+        # addresses can be long (up to 4 KB): the shared key is their digest
+        shared_key = "api:public:" + hashlib.sha256("|".join(key).encode()).hexdigest()
         stored = _answers.lookup(key)
         if stored is None:
             stored = cache.get(shared_key)
