@@ -90,10 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-examples", type=int, default=8)
     parser.add_argument("--projects", type=int, default=60)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--report-dir", default=str(ROOT / "schemathesis-report"))
+    parser.add_argument("--report-dir", default="", help="JUnit reports (default: a temp dir)")
     args = parser.parse_args(argv)
 
     workdir = Path(tempfile.mkdtemp(prefix="covenant-st-"))
+    report_dir = Path(args.report_dir) if args.report_dir else workdir / "reports"
     database_url = args.database_url or f"sqlite:///{workdir / 'st.sqlite3'}"
     env = {
         **{k: v for k, v in os.environ.items() if k not in {"DATABASE_REPLICA_URLS"}},
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--report",
                 "junit",
                 "--report-junit-path",
-                str(Path(args.report_dir) / f"{name.replace(' ', '-')}.xml"),
+                str(report_dir / f"{name.replace(' ', '-')}.xml"),
             ]
             if token:
                 command += ["--header", f"Authorization: Bearer {token}"]
