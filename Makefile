@@ -19,7 +19,10 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed --demo --projects 500
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	@# DEBUG off: visitors see the portal's own 404/500 pages and the API's error shape, never
+	@# Django's technical pages; --insecure serves the static files without DEBUG.
+	DEBUG=0 SECRET_KEY="$${SECRET_KEY:-make-run-development-key-not-for-production-0123456789}" \
+	  $(PY) manage.py runserver --insecure 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

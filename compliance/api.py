@@ -18,8 +18,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from covenant.api.base import CovenantAPIView, StrictSerializer
+from covenant.api.base import (
+    SIGNED_IN,
+    CovenantAPIView,
+    StrictSerializer,
+    iso3_parameter,
+    query_choice,
+    query_nation,
+)
 from covenant.api.errors import error_body
+from covenant.api.schema import ErrorSerializer
 from covenant.errors import Invalid, NotFound
 from covenant.nations.models import Nation
 
@@ -44,17 +52,6 @@ from .services import (
     privacy_request_reject,
     privacy_request_verify,
 )
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    # the metaclass takes declared fields out of the class: no clash with Serializer.fields
-    fields = serializers.DictField(required=False)  # type: ignore[assignment]
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
 
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -221,21 +218,15 @@ class PrivacyRequestListView(ListAPIView, CovenantAPIView):
     """GET your requests and, for nation admins, their nations' queues (by due date, overdue
     flagged); POST files a request about yourself, or on someone's behalf (nation admins)."""
 
+    access = {"get": SIGNED_IN, "post": "privacy:file"}
+
     serializer_class = PrivacyRequestSerializer
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self) -> Any:
         params = self.request.query_params
-        nation = None
-        if params.get("nation"):
-            nation = Nation.objects.filter(iso3=str(params["nation"])[:3].upper()).first()
-            if nation is None:
-                return PrivacyRequest.objects.none()
-        status_filter = params.get("status") or None
-        if status_filter and status_filter not in Status.values:
-            raise Invalid(
-                "unknown status", fields={"status": [f"one of {', '.join(Status.values)}"]}
-            )
+        nation = query_nation(self.request)
+        status_filter = query_choice(self.request, "status", list(Status.values))
         overdue = {"true": True, "false": False}.get(str(params.get("overdue", "")).lower())
         return privacy_request_list(
             principal=self.principal, nation=nation, status=status_filter, overdue=overdue
@@ -243,7 +234,7 @@ class PrivacyRequestListView(ListAPIView, CovenantAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("nation", str, description="ISO3"),
+            iso3_parameter(),
             OpenApiParameter("status", str, enum=Status.values),
             OpenApiParameter("overdue", bool),
         ],
@@ -289,6 +280,8 @@ class PrivacyRequestListView(ListAPIView, CovenantAPIView):
 
 
 class PrivacyRequestDetailView(CovenantAPIView):
+    access = {"get": SIGNED_IN}
+
     permission_classes = [IsAuthenticated]
 
     def _request(self, request_id: int) -> PrivacyRequest:
@@ -311,6 +304,8 @@ class PrivacyRequestDetailView(CovenantAPIView):
 
 
 class PrivacyRequestVerifyView(PrivacyRequestDetailView):
+    access = {"post": "privacy:manage"}
+
     http_method_names = ["post", "options"]
 
     @extend_schema(
@@ -330,6 +325,8 @@ class PrivacyRequestVerifyView(PrivacyRequestDetailView):
 
 
 class PrivacyRequestExtendView(PrivacyRequestDetailView):
+    access = {"post": "privacy:manage"}
+
     http_method_names = ["post", "options"]
 
     @extend_schema(
@@ -349,6 +346,8 @@ class PrivacyRequestExtendView(PrivacyRequestDetailView):
 
 
 class PrivacyRequestCompleteView(PrivacyRequestDetailView):
+    access = {"post": "privacy:manage"}
+
     http_method_names = ["post", "options"]
 
     @extend_schema(
@@ -377,6 +376,8 @@ class PrivacyRequestCompleteView(PrivacyRequestDetailView):
 
 
 class PrivacyRequestRejectView(PrivacyRequestDetailView):
+    access = {"post": "privacy:manage"}
+
     http_method_names = ["post", "options"]
 
     @extend_schema(

@@ -4,7 +4,8 @@ import os
 
 from celery import Celery
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "covenant.settings.base")
+# Production settings by default (DEBUG off, SECRET_KEY required), as for WSGI and ASGI.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "covenant.settings.production")
 
 app = Celery("covenant")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -35,6 +35,9 @@ def _database() -> dict[str, Any]:
 
 
 def _cache() -> dict[str, Any]:
+    probe = getattr(cache, "probe", None)  # the resilient backend swallows errors elsewhere
+    if probe is not None:
+        probe()
     key = f"readyz:{uuid.uuid4().hex}"
     cache.set(key, "1", 5)
     if cache.get(key) != "1":

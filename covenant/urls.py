@@ -40,6 +40,18 @@ def handler404(request: Any, exception: Any = None) -> Any:
     return pages.not_found(request, exception)
 
 
+def handler400(request: Any, exception: Any = None) -> Any:
+    if request.path.startswith("/api/"):
+        return json_error_view(400, "bad_request", "the request could not be read")(request)
+    return pages.bad_request(request, exception)
+
+
+def handler403(request: Any, exception: Any = None) -> Any:
+    if request.path.startswith("/api/"):
+        return json_error_view(403, "permission_denied", "forbidden")(request)
+    return pages.forbidden(request, exception)
+
+
 def handler500(request: Any) -> Any:
     if request.path.startswith("/api/"):
         return json_error_view(500, "server_error", "internal error")(request)

@@ -1,6 +1,10 @@
+"""The WSGI entry point. A deployer who runs it gets production settings unless they choose
+others explicitly (DJANGO_SETTINGS_MODULE); manage.py keeps the development default."""
+
 import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "covenant.settings.base")
+# Production settings by default outside manage.py: DEBUG off, and no start without SECRET_KEY.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "covenant.settings.production")
 application = get_wsgi_application()

@@ -11,10 +11,12 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from covenant.api.base import CovenantAPIView, NationAPIView, StrictSerializer
+from covenant.api.base import SIGNED_IN, CovenantAPIView, NationAPIView, StrictSerializer
+from covenant.api.schema import ErrorSerializer
 from covenant.errors import Forbidden, NotFound
+from covenant.nations.sectors import sector_slugs
 
-from .models import ApiKey, ApiKeyStatus, RoleAssignment
+from .models import NATION_ROLE_CHOICES, ApiKey, ApiKeyStatus, RoleAssignment
 from .principal import may
 from .selectors import api_key_get, api_key_list, role_assignment_get, role_assignment_list
 from .services import (
@@ -24,18 +26,6 @@ from .services import (
     role_grant_by_email,
     role_revoke,
 )
-
-
-class CovenantErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(required=False)  # type: ignore[assignment]
-
-
-class CovenantErrorSerializer(serializers.Serializer):
-    """The API's one error shape."""
-
-    error = CovenantErrorBodySerializer()
 
 
 class RoleAssignmentSerializer(serializers.ModelSerializer):
@@ -52,8 +42,18 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
 
 class RoleGrantInput(StrictSerializer):
     email = serializers.EmailField(max_length=254)
-    role = serializers.CharField(max_length=32)
-    sector = serializers.CharField(max_length=32, required=False, allow_blank=True, allow_null=True)
+    role = serializers.ChoiceField(choices=NATION_ROLE_CHOICES)
+    sector = serializers.ChoiceField(
+        choices=[],
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        help_text="Sector stewards only (required for them).",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = sector_slugs()  # type: ignore[attr-defined]
 
 
 class RoleListView(ListAPIView, NationAPIView):
@@ -62,6 +62,7 @@ class RoleListView(ListAPIView, NationAPIView):
 
     serializer_class = RoleAssignmentSerializer
     permission_classes = [IsAuthenticated]
+    access = {"get": "roles:read", "post": "roles:grant"}
 
     def get_queryset(self) -> Any:
         return role_assignment_list(nation=self.nation, principal=self.principal)
@@ -83,11 +84,18 @@ class RoleListView(ListAPIView, NationAPIView):
 
 
 class RoleDetailView(NationAPIView):
+    """One role assignment of the nation; DELETE revokes it (the row stays, as history, and the
+    answer is the revoked assignment)."""
+
     permission_classes = [IsAuthenticated]
+    access = {"get": "roles:read", "delete": "roles:revoke"}
 
     def _assignment(self, assignment_id: int) -> RoleAssignment:
-        # Reading first checks the principal may see the nation's roles at all (403 otherwise).
-        role_assignment_list(nation=self.nation, principal=self.principal)
+        # First: may the principal do this (read, revoke, approve) in this nation at all? A 403
+        # before a 404, so that nothing about another nation's assignments leaks.
+        capability = self.access[(self.request.method or "get").lower()]
+        if not may(self.principal, capability, nation=self.nation):
+            raise Forbidden("you may not manage this nation's roles")
         assignment = role_assignment_get(nation=self.nation, assignment_id=assignment_id)
         if assignment is None:
             raise NotFound("no such role assignment in this nation")
@@ -97,14 +105,17 @@ class RoleDetailView(NationAPIView):
     def get(self, request: Request, iso3: str, assignment_id: int) -> Response:
         return Response(RoleAssignmentSerializer(self._assignment(assignment_id)).data)
 
-    @extend_schema(responses=RoleAssignmentSerializer)
+    @extend_schema(responses={200: RoleAssignmentSerializer})
     def delete(self, request: Request, iso3: str, assignment_id: int) -> Response:
         revoked = role_revoke(assignment=self._assignment(assignment_id), actor=self.principal)
         return Response(RoleAssignmentSerializer(revoked).data)
 
 
 class RoleApproveView(RoleDetailView):
+    """A second admin approves a pending nation admin or auditor grant (four-eyes rule)."""
+
     http_method_names = ["post", "options"]
+    access = {"post": "roles:approve"}
 
     @extend_schema(request=None, responses=RoleAssignmentSerializer)
     def post(self, request: Request, iso3: str, assignment_id: int) -> Response:
@@ -113,7 +124,10 @@ class RoleApproveView(RoleDetailView):
 
 
 class MeView(CovenantAPIView):
+    """The signed-in person: memberships and capabilities per nation, and a token's scopes."""
+
     permission_classes = [IsAuthenticated]
+    access = {"get": SIGNED_IN}
 
     @extend_schema(
         responses=inline_serializer(
@@ -212,17 +226,19 @@ class ApiKeyCreateInput(StrictSerializer):
 
 
 ERRORS = {
-    400: CovenantErrorSerializer,
-    401: CovenantErrorSerializer,
-    403: CovenantErrorSerializer,
-    404: CovenantErrorSerializer,
-    409: CovenantErrorSerializer,
-    429: CovenantErrorSerializer,
+    400: ErrorSerializer,
+    401: ErrorSerializer,
+    403: ErrorSerializer,
+    404: ErrorSerializer,
+    409: ErrorSerializer,
+    429: ErrorSerializer,
 }
 
 
 class ApiKeyListView(ListAPIView, NationAPIView):
     """GET the nation's API keys; POST creates one (its key is in the answer, once)."""
+
+    access = {"get": "api_keys:manage", "post": "api_keys:manage"}
 
     serializer_class = ApiKeySerializer
     permission_classes = [IsAuthenticated]
@@ -258,6 +274,8 @@ class ApiKeyListView(ListAPIView, NationAPIView):
 
 
 class ApiKeyDetailView(NationAPIView):
+    access = {"get": "api_keys:manage", "delete": "api_keys:manage"}
+
     permission_classes = [IsAuthenticated]
 
     def _key(self, key_id: int) -> ApiKey:
@@ -281,6 +299,8 @@ class ApiKeyDetailView(NationAPIView):
 
 
 class ApiKeyRevokeView(ApiKeyDetailView):
+    access = {"post": "api_keys:manage"}
+
     http_method_names = ["post", "options"]
 
     @extend_schema(

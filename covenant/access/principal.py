@@ -219,6 +219,12 @@ def may(
     return False
 
 
+def scopes_allow(principal: Principal, capability: str) -> bool:
+    """Whether the principal's token scopes (if any) include `capability` — the first half of
+    may(), asked before a request's body is read so that an excluded token learns nothing."""
+    return scope_allows(principal.scopes, capability)
+
+
 def principal_for(user: Any, token: Any = None, *, web_session: bool = False) -> Principal:
     """The principal of a request's user (anonymous users included) and its token or API key,
     if any. `web_session`: signed in through the browser (a session), where MFA is enforced."""

@@ -56,6 +56,7 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "roles:approve",
             "roles:revoke",
             *_PROJECT_WRITE,
+            "projects:mark_flagship",
             "ledger:read",
             "ledger:reverse",
             "contributions:create",

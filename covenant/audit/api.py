@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from covenant.api.base import CovenantAPIView, query_text
-from covenant.errors import Forbidden, NotFound
-from covenant.nations.selectors import nation_get
+from covenant.api.base import CovenantAPIView, iso3_parameter, query_nation
 
 from .models import AuditEntry
-from .selectors import audit_chain_verify, audit_entry_list
+from .selectors import audit_chain_verify_for, audit_entry_list
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
@@ -42,45 +40,55 @@ class AuditEntryListView(ListAPIView, CovenantAPIView):
 
     serializer_class = AuditEntrySerializer
     permission_classes = [IsAuthenticated]
+    access = {"get": "audit:read"}
 
     def get_queryset(self) -> Any:
-        iso3 = query_text(self.request, "nation", max_length=8).upper()
-        nation = None
-        if iso3:
-            nation = nation_get(iso3=iso3)
-            if nation is None:
-                raise NotFound("no such nation")
-        return audit_entry_list(principal=self.principal, nation=nation)
+        return audit_entry_list(principal=self.principal, nation=query_nation(self.request))
 
-    @extend_schema(parameters=[OpenApiParameter("nation", str)])
+    @extend_schema(parameters=[iso3_parameter()])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
-class AuditVerifyView(CovenantAPIView):
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(
-        responses=inline_serializer(
-            "AuditVerification",
-            {
-                "ok": serializers.BooleanField(),
-                "entries": serializers.IntegerField(),
-                "first_bad": serializers.IntegerField(allow_null=True),
-                "head": serializers.CharField(),
-            },
-        )
+class AuditVerificationSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="The whole chain verifies (it is one chain).")
+    entries = serializers.IntegerField(
+        help_text="Entries verified: all of them for a platform admin; an auditor's nations' only."
     )
+    first_bad = serializers.IntegerField(
+        allow_null=True,
+        help_text="Sequence of the first bad entry; for an auditor only if it is one of theirs.",
+    )
+    head = serializers.CharField(
+        help_text="Hash of the last verified entry (an auditor's: of their nations' last one). "
+        "Record it elsewhere: a truncated tail shows only against a head recorded earlier."
+    )
+    nations = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="The nations an auditor's figures speak of; null for the whole chain.",
+    )
+
+
+class AuditVerifyView(CovenantAPIView):
+    """Verify the audit chain. The server walks every entry; a platform admin gets the whole
+    chain's count, first bad entry and head. A nation's auditor gets whether the chain as a whole
+    verifies, and for their nations only: how many entries verified, which of theirs is the first
+    bad one, and the hash of their last one — not the platform's count or head, which would
+    reveal other nations' activity."""
+
+    permission_classes = [IsAuthenticated]
+    access = {"get": "audit:verify"}
+
+    @extend_schema(responses=AuditVerificationSerializer)
     def get(self, request: Request) -> Response:
-        principal = self.principal
-        if not (principal.is_platform_admin or principal.nation_ids_with("audit:verify")):
-            raise Forbidden("only auditors and platform admins verify the audit log")
-        result = audit_chain_verify()
+        result = audit_chain_verify_for(principal=self.principal)
         return Response(
             {
                 "ok": result.ok,
                 "entries": result.entries,
                 "first_bad": result.first_bad,
                 "head": result.head,
+                "nations": result.nations,
             }
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -13,14 +12,16 @@ from rest_framework.response import Response
 
 from covenant.access.principal import may
 from covenant.api.base import (
+    CleanTextField,
     CovenantAPIView,
+    MoneyField,
     NationAPIView,
     StrictSerializer,
-    money_field,
-    query_text,
+    iso3_parameter,
+    query_choice,
+    query_nation,
 )
 from covenant.errors import Forbidden, NotFound
-from covenant.nations.selectors import nation_get
 from covenant.nations.tenancy import all_nations, nation_scope
 
 from .models import Kind, LedgerEntry, LedgerLine
@@ -29,6 +30,9 @@ from .services import contribution_post, entry_reverse
 
 
 class LedgerLineSerializer(serializers.ModelSerializer):
+    debit = MoneyField(read_only=True)
+    credit = MoneyField(read_only=True)
+
     class Meta:
         model = LedgerLine
         fields = ["account", "debit", "credit"]
@@ -36,7 +40,7 @@ class LedgerLineSerializer(serializers.ModelSerializer):
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
     nation = serializers.CharField(source="nation.iso3")
-    amount_usd = serializers.SerializerMethodField()
+    amount_usd = MoneyField(read_only=True)
     lines = LedgerLineSerializer(many=True)
     reverses = serializers.IntegerField(source="reverses_id", read_only=True, allow_null=True)
 
@@ -57,33 +61,31 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
             "lines",
         ]
 
-    def get_amount_usd(self, entry: LedgerEntry) -> str:
-        return str(sum(line.debit for line in entry.lines.all()))
-
 
 class LedgerEntryListView(ListAPIView, CovenantAPIView):
-    """Postings, newest first. Read-only: PUT, PATCH and DELETE answer 405."""
+    """Postings, newest first: auditors see their nations', platform admins all. Read-only:
+    PUT, PATCH and DELETE answer 405."""
 
     serializer_class = LedgerEntrySerializer
+    access = {"get": "ledger:read"}
 
     def get_queryset(self) -> Any:
-        nation = None
-        iso3 = query_text(self.request, "nation", max_length=8)
-        if iso3:
-            nation = nation_get(iso3=iso3)
-            if nation is None:
-                raise NotFound("no such nation")
-        kind = query_text(self.request, "kind", max_length=32) or None
-        if kind is not None and kind not in Kind.values:
-            raise serializers.ValidationError({"kind": [f"one of {', '.join(Kind.values)}"]})
+        nation = query_nation(self.request)
+        kind = query_choice(self.request, "kind", list(Kind.values))
         return ledger_entry_list(principal=self.principal, nation=nation, kind=kind)
 
-    @extend_schema(parameters=[OpenApiParameter("nation", str), OpenApiParameter("kind", str)])
+    @extend_schema(
+        parameters=[iso3_parameter(), OpenApiParameter("kind", str, enum=list(Kind.values))]
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
 
 class LedgerEntryDetailView(CovenantAPIView):
+    """One posting with its lines."""
+
+    access = {"get": "ledger:read"}
+
     @extend_schema(responses=LedgerEntrySerializer)
     def get(self, request: Request, entry_id: int) -> Response:
         entry = ledger_entry_list(principal=self.principal).filter(pk=entry_id).first()
@@ -93,10 +95,14 @@ class LedgerEntryDetailView(CovenantAPIView):
 
 
 class ReversalInput(StrictSerializer):
-    reason = serializers.CharField(max_length=180)
+    reason = CleanTextField(max_length=180)
 
 
 class LedgerEntryReverseView(CovenantAPIView):
+    """Correct a posting by a mirror posting (once per posting; a reversal is not reversed)."""
+
+    access = {"post": "ledger:reverse"}
+
     @extend_schema(request=ReversalInput, responses={201: LedgerEntrySerializer})
     def post(self, request: Request, entry_id: int) -> Response:
         if not may(self.principal, "ledger:reverse"):
@@ -116,15 +122,17 @@ class LedgerEntryReverseView(CovenantAPIView):
 
 
 class ContributionInput(StrictSerializer):
-    amount_usd = money_field(max_digits=15, min_value=Decimal("0.01"))
+    amount_usd = MoneyField(positive=True)
     received_on = serializers.DateField()
-    reference = serializers.CharField(max_length=120, allow_blank=True, default="")
+    reference = CleanTextField(max_length=120, allow_blank=True, default="")
 
 
 class ContributionListView(ListAPIView, NationAPIView):
-    """A nation's contributions (platform admin); POST records one."""
+    """A nation's contributions (platform admin); POST records one. A `reference` already used
+    for the nation is a 409."""
 
     serializer_class = LedgerEntrySerializer
+    access = {"get": "contributions:read", "post": "contributions:create"}
 
     def get_queryset(self) -> Any:
         if not may(self.principal, "contributions:read", nation=self.nation):

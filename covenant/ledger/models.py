@@ -6,6 +6,8 @@ updated or deleted (database triggers refuse it); a correction is a reversing po
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 
@@ -56,11 +58,23 @@ class LedgerEntry(NationOwned):
                 | (~Q(kind="reversal") & Q(reverses__isnull=True)),
                 name="ledger_reversal_iff_reverses",
             ),
+            # a nation's contribution is recorded once per reference (a retried or concurrent
+            # duplicate is refused by the database, 409)
+            models.UniqueConstraint(
+                fields=["nation", "reference"],
+                condition=Q(kind="contribution") & ~Q(reference=""),
+                name="ledger_contribution_unique_reference",
+            ),
         ]
         indexes = [models.Index(fields=["nation", "kind"])]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def amount_usd(self) -> Decimal:
+        """The posting's amount: the sum of its debits (= of its credits)."""
+        return sum((line.debit for line in self.lines.all()), Decimal("0.00"))
 
 
 class LedgerLine(NationOwned):

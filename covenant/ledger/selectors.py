@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
-from django.db.models import DecimalField, Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from covenant.access.principal import Principal, may
+from covenant.caching.generations import cached, data_changed
 from covenant.errors import Forbidden
+from covenant.money import cents
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import all_nations
 
@@ -28,9 +29,9 @@ class LedgerTotals:
 
 
 def _coalesce_sums() -> dict[str, Sum]:
-    money = DecimalField(max_digits=20, decimal_places=2)
+    """Sums of each account's debits and credits in whole cents (exact on SQLite too)."""
     return {
-        f"{side}_{account.value}": Sum(side, filter=Q(account=account), output_field=money)
+        f"{side}_{account.value}": Sum(cents(side), filter=Q(account=account))
         for account in Account
         for side in ("debit", "credit")
     }
@@ -38,10 +39,10 @@ def _coalesce_sums() -> dict[str, Sum]:
 
 def _totals_from_sums(row: dict) -> LedgerTotals:
     def net(account: Account, *, credit_normal: bool = False) -> Decimal:
-        debit = row.get(f"debit_{account.value}") or ZERO
-        credit = row.get(f"credit_{account.value}") or ZERO
+        debit = int(row.get(f"debit_{account.value}") or 0)
+        credit = int(row.get(f"credit_{account.value}") or 0)
         value = (credit - debit) if credit_normal else (debit - credit)
-        return Decimal(value).quantize(Decimal("0.01"))
+        return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
     pledged = net(Account.PLEDGE_REVENUE, credit_normal=True)
     outstanding = net(Account.PLEDGES_RECEIVABLE)
@@ -56,23 +57,22 @@ def _totals_from_sums(row: dict) -> LedgerTotals:
     )
 
 
-NATION_TOTALS_CACHE_KEY = "covenant:ledger:nation-totals:v1"
-NATION_TOTALS_TTL_SECONDS = 300
+NATION_TOTALS_CACHE_KEY = "covenant:ledger:nation-totals:v2"
 
 
 def ledger_totals_changed() -> None:
-    """Call after commit of a posting: the per-nation totals are recomputed on the next read."""
-    cache.delete(NATION_TOTALS_CACHE_KEY)
+    """Call inside the transaction of a posting: the totals change with it (covenant.caching)."""
+    data_changed("ledger")
+
+
+def _compute_nation_totals() -> dict[int, LedgerTotals]:
+    with all_nations(reason="public per-nation ledger totals"):
+        rows = LedgerLine.objects.values("nation_id").order_by().annotate(**_coalesce_sums())
+        return {row["nation_id"]: _totals_from_sums(row) for row in rows}
 
 
 def _all_nation_totals() -> dict[int, LedgerTotals]:
-    totals = cache.get(NATION_TOTALS_CACHE_KEY)
-    if totals is None:
-        with all_nations(reason="public per-nation ledger totals"):
-            rows = LedgerLine.objects.values("nation_id").order_by().annotate(**_coalesce_sums())
-            totals = {row["nation_id"]: _totals_from_sums(row) for row in rows}
-        cache.set(NATION_TOTALS_CACHE_KEY, totals, NATION_TOTALS_TTL_SECONDS)
-    return totals
+    return cached(NATION_TOTALS_CACHE_KEY, _compute_nation_totals, depends_on=("ledger",))
 
 
 def ledger_totals_by_nation(*, nation_ids: list[int] | None = None) -> dict[int, LedgerTotals]:
@@ -95,7 +95,7 @@ def ledger_entry_list(
     *, principal: Principal, nation: Nation | None = None, kind: str | None = None
 ) -> QuerySet[LedgerEntry]:
     """Postings the principal may read: platform admins all, auditors their nations'."""
-    if principal.is_platform_admin and may(principal, "ledger:read"):
+    if may(principal, "ledger:read"):  # platform-wide (no nation): platform admins only
         readable: set[int] | None = None
     else:
         readable = principal.nation_ids_with("ledger:read")

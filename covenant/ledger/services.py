@@ -17,7 +17,7 @@ from covenant.errors import Conflict, Forbidden, Invalid
 from covenant.money import two_places_checked
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
-from covenant.summary import covenant_summary_changed
+from covenant.text import text_checked
 
 from .models import Account, Kind, LedgerEntry, LedgerLine
 from .selectors import ledger_totals_changed
@@ -40,11 +40,6 @@ def _check_balanced(lines: Sequence[Line]) -> None:
     credits = sum((line.credit for line in lines), Decimal("0"))
     if debits != credits:
         raise Invalid(f"unbalanced posting: debits {debits} ≠ credits {credits}")
-
-
-def _totals_changed() -> None:
-    ledger_totals_changed()
-    covenant_summary_changed()
 
 
 def ledger_post(
@@ -80,6 +75,12 @@ def ledger_post(
                     recorded_by=actor.pseudonym,
                 )
         except IntegrityError:
+            if kind == Kind.CONTRIBUTION and reference:
+                raise Conflict(
+                    f"a contribution with reference {reference!r} is already recorded for "
+                    f"{nation.iso3}",
+                    fields={"reference": ["already used for this nation"]},
+                ) from None
             raise Conflict("this posting was already made") from None
         LedgerLine.objects.bulk_create(
             LedgerLine(
@@ -105,10 +106,9 @@ def ledger_post(
                 "source": source,
             },
         )
-        # Now (so this transaction reads its own writes) and again after commit (so that a reader
-        # who recomputed in between from the old rows does not leave a stale total behind).
-        _totals_changed()
-        transaction.on_commit(_totals_changed)
+        # The totals' generation changes in this very transaction: the invalidation cannot be
+        # lost, even with the cache unreachable (covenant.caching).
+        ledger_totals_changed()
     return entry
 
 
@@ -146,6 +146,15 @@ def contribution_post(
     if not may(actor, "contributions:create", nation=nation):
         raise Forbidden("only a platform admin records contributions")
     amount = two_places_checked(amount_usd, field="amount_usd", positive=True)
+    reference = text_checked(reference, field="reference", max_length=120, allow_blank=True)
+    if reference:
+        with nation_scope(nation):
+            if LedgerEntry.objects.filter(kind=Kind.CONTRIBUTION, reference=reference).exists():
+                raise Conflict(
+                    f"a contribution with reference {reference!r} is already recorded for "
+                    f"{nation.iso3}",
+                    fields={"reference": ["already used for this nation"]},
+                )
     if received_on > timezone.now().date():
         raise Invalid("received in the future", fields={"received_on": ["is in the future"]})
     if received_on.year < 2000:
@@ -224,9 +233,7 @@ def entry_reverse(*, entry: LedgerEntry, reason: str, actor: Principal) -> Ledge
         raise Forbidden("only a platform admin reverses postings")
     if entry.kind == Kind.REVERSAL:
         raise Conflict("a reversal is not reversed; post the original again instead")
-    reason = reason.strip()
-    if not reason:
-        raise Invalid("a reversal needs a reason", fields={"reason": ["required"]})
+    reason = text_checked(reason, field="reason", max_length=180)
     with nation_scope(nation):
         if LedgerEntry.objects.filter(reverses=entry).exists():
             raise Conflict(f"posting #{entry.pk} is already reversed")

@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from covenant.api.base import CovenantAPIView, money_field, query_text
+from covenant.api.base import PUBLIC, CovenantAPIView, MoneyField, query_text
 from covenant.errors import NotFound
 from covenant.ledger.selectors import ZERO, ledger_totals_by_nation
-from covenant.summary import covenant_summary_json
+from covenant.summary import SUMMARY_DEPENDS_ON, covenant_summary_json
 
 from .models import Nation
 from .selectors import nation_detail_parts, nation_get, nation_list
@@ -23,11 +27,11 @@ from .selectors import nation_detail_parts, nation_get, nation_list
 class CovenantSummarySerializer(serializers.Serializer):
     nations = serializers.IntegerField()
     contribution_rate = serializers.DecimalField(max_digits=6, decimal_places=4)
-    total_gdp_usd = money_field()
-    annual_pledge_usd = money_field()
-    received_usd = money_field()
-    disbursed_usd = money_field()
-    balance_usd = money_field()
+    total_gdp_usd = MoneyField(read_only=True)
+    annual_pledge_usd = MoneyField(read_only=True)
+    received_usd = MoneyField(read_only=True)
+    disbursed_usd = MoneyField(read_only=True)
+    balance_usd = MoneyField(read_only=True)
     projects = serializers.IntegerField()
 
 
@@ -36,6 +40,8 @@ class CovenantSummaryView(CovenantAPIView):
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    access = {"get": PUBLIC}
+    public_cache = SUMMARY_DEPENDS_ON
 
     @extend_schema(responses=CovenantSummarySerializer, summary="The covenant's totals")
     def get(self, request: Request) -> HttpResponse:
@@ -44,7 +50,7 @@ class CovenantSummaryView(CovenantAPIView):
 
 class NationSerializer(serializers.ModelSerializer):
     gdp_usd = serializers.SerializerMethodField()
-    annual_pledge_usd = serializers.DecimalField(max_digits=20, decimal_places=2, allow_null=True)
+    annual_pledge_usd = MoneyField(read_only=True, allow_null=True)
     received_usd = serializers.SerializerMethodField()
     pledge_missing = serializers.BooleanField()
 
@@ -65,16 +71,23 @@ class NationSerializer(serializers.ModelSerializer):
             "pledge_missing",
         ]
 
+    @extend_schema_field(MoneyField(read_only=True, allow_null=True))
     def get_gdp_usd(self, nation: Nation) -> str | None:
         return None if nation.gdp_usd is None else f"{nation.gdp_usd}.00"
 
+    @extend_schema_field(MoneyField(read_only=True))
     def get_received_usd(self, nation: Nation) -> str:
         totals = self.context.get("totals", {}).get(nation.pk)
         return str(totals.received_usd if totals else ZERO)
 
 
 class NationListView(ListAPIView, CovenantAPIView):
+    """The 195 member nations, by name (or by relevance with `q`), with their pledge and what
+    they paid."""
+
     serializer_class = NationSerializer
+    access = {"get": PUBLIC}
+    public_cache = ("nations", "ledger")
 
     def get_queryset(self) -> Any:
         return nation_list(
@@ -98,13 +111,29 @@ class NationListView(ListAPIView, CovenantAPIView):
         return super().get(request, *args, **kwargs)
 
 
+class NationSectorSerializer(serializers.Serializer):
+    sector = serializers.CharField()
+    name = serializers.CharField()
+    projects = serializers.IntegerField()
+    budget_usd = MoneyField(read_only=True)
+    carbon_tco2e = MoneyField(read_only=True, signed=True)
+
+
+class NationDetailSerializer(NationSerializer):
+    sectors = NationSectorSerializer(many=True, help_text="Per-sector projects and budgets.")
+
+    class Meta(NationSerializer.Meta):
+        fields = [*NationSerializer.Meta.fields, "sectors"]
+
+
 class NationDetailView(CovenantAPIView):
-    @extend_schema(
-        responses=inline_serializer(
-            "NationDetail",
-            {"nation": NationSerializer(), "sectors": serializers.ListField()},
-        )
-    )
+    """One nation (ISO 3166 alpha-3 code, any case): the list's fields plus its projects per
+    sector."""
+
+    access = {"get": PUBLIC}
+    public_cache = ("nations", "ledger", "projects")
+
+    @extend_schema(responses=NationDetailSerializer)
     def get(self, request: Request, iso3: str) -> Response:
         nation = nation_get(iso3=iso3)
         if nation is None:

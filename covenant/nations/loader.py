@@ -8,6 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from covenant.caching.generations import data_changed
+
 from .models import Nation
 
 COUNTRIES_CSV = Path(settings.BASE_DIR) / "fixtures" / "countries.csv"
@@ -46,4 +48,6 @@ def nations_load(*, path: Path = COUNTRIES_CSV) -> tuple[int, int]:
                     setattr(nation, key, value)
                 nation.save()
                 updated += 1
+        if created or updated:
+            data_changed("nations")
     return created, updated

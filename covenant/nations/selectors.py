@@ -82,8 +82,12 @@ def nation_list(
     return nations.order_by("name")
 
 
+_ISO3 = re.compile(r"[A-Za-z]{3}", re.ASCII)
+
+
 def nation_get(*, iso3: str) -> Nation | None:
-    return Nation.objects.filter(iso3=iso3.upper()).first() if len(iso3) == 3 else None
+    """The nation with this ISO 3166 alpha-3 code (any case); None for anything else."""
+    return Nation.objects.filter(iso3=iso3.upper()).first() if _ISO3.fullmatch(iso3) else None
 
 
 def regions() -> list[str]:

@@ -77,3 +77,11 @@ def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     return render(request, "pages/500.html", status=500)
+
+
+def bad_request(request: HttpRequest, exception: Any = None, message: str = "") -> HttpResponse:
+    return render(request, "pages/400.html", {"message": message}, status=400)
+
+
+def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return render(request, "pages/403.html", status=403)

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "covenant.audit",
     "covenant.ledger",
     "covenant.outbox",
+    "covenant.caching",
     "covenant.api",
     "covenant.pages",
     # the six sectors, on their shared base
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "covenant.api.fastpath.PublicReadCacheMiddleware",  # public reads: see its docstring
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -86,6 +88,7 @@ MIDDLEWARE = [
     "covenant.access.middleware.PrivilegedMFAMiddleware",
     "covenant.nations.middleware.AdminNationScopeMiddleware",
     "covenant.pages.middleware.ContentSecurityPolicyMiddleware",
+    "covenant.guards.RequestGuardMiddleware",  # innermost: its refusals keep every header
 ]
 
 ROOT_URLCONF = "covenant.urls"
@@ -147,14 +150,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
+
+
+def redis_caches(url: str) -> dict[str, Any]:
+    """The cache on Redis: an accelerator, never a dependency (a Redis that does not answer is
+    a miss, and a write that is dropped; see covenant.caching)."""
+    return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "BACKEND": "covenant.caching.backend.ResilientRedisCache",
+            "LOCATION": url,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "covenant"),
         }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 else:
@@ -271,9 +282,9 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["covenant.api.parsers.CovenantJSONParser"],
     "EXCEPTION_HANDLER": "covenant.api.errors.covenant_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "covenant.api.schema.CovenantAutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_RATES": {"anon": "600/min", "user": "1200/min"},
     "DEFAULT_THROTTLE_CLASSES": ["covenant.access.throttling.CovenantThrottle"],
@@ -287,7 +298,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ApiKeyStatusEnum": "covenant.access.models.ApiKeyStatus"},
+    "ENUM_NAME_OVERRIDES": {
+        "ApiKeyStatusEnum": "covenant.access.models.ApiKeyStatus",
+        "ProjectStatusEnum": "sectors.core.models.ProjectStatus",
+        "RoleStatusEnum": "covenant.access.models.RoleStatus",
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: larger bodies get 413/400, never a 500
 
@@ -316,6 +331,10 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "drain-the-outbox": {"task": "covenant.outbox.drain", "schedule": 60.0},
+    "purge-idempotency-records": {
+        "task": "covenant.api.purge_idempotency_records",
+        "schedule": crontab(hour=3, minute=15),
+    },
     "verify-audit-chain-nightly": {
         "task": "covenant.audit.verify_chain",
         "schedule": crontab(hour=2, minute=30),

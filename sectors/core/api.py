@@ -3,10 +3,10 @@ writes, minerals profit distributions and the ESG CSV reports. Thin: rules live 
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.generics import ListAPIView
@@ -15,11 +15,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from covenant.api.base import (
+    ISO3_PATTERN,
     MAX_TEXT,
+    PUBLIC,
+    CleanTextField,
     CovenantAPIView,
+    MoneyField,
     NationAPIView,
     StrictSerializer,
-    money_field,
+    iso3_parameter,
+    query_nation,
 )
 from covenant.errors import Conflict, NotFound
 from covenant.memo import ProcessMemo
@@ -37,7 +42,7 @@ from .selectors import (
     sector_overviews,
     sector_statistics,
 )
-from .services import MAX_BUDGET, MAX_CARBON, project_create, project_update
+from .services import project_create, project_update
 
 
 def _sector_choices() -> list[str]:
@@ -45,10 +50,11 @@ def _sector_choices() -> list[str]:
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    nation = serializers.CharField(source="nation.iso3")
-    status = serializers.CharField()
-    budget_usd = money_field()
-    carbon_tco2e = serializers.DecimalField(max_digits=20, decimal_places=2)
+    nation = serializers.CharField(source="nation.iso3", help_text="ISO 3166 alpha-3")
+    sector = serializers.ChoiceField(choices=[])
+    status = serializers.ChoiceField(choices=ProjectStatus.choices)
+    budget_usd = MoneyField(read_only=True)
+    carbon_tco2e = MoneyField(read_only=True, signed=True)
 
     class Meta:
         model = Project
@@ -70,15 +76,19 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].choices = _sector_choices()  # type: ignore[attr-defined]
+
 
 class ProjectWriteSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, required=False)
-    status = serializers.CharField(max_length=16, required=False)
-    budget_usd = money_field(min_value=Decimal(0), max_value=MAX_BUDGET, required=False)
-    carbon_tco2e = serializers.DecimalField(
-        max_digits=20, decimal_places=2, min_value=-MAX_CARBON, max_value=MAX_CARBON, required=False
+    name = CleanTextField(max_length=200)
+    description = CleanTextField(
+        multiline=True, max_length=MAX_TEXT, allow_blank=True, required=False
     )
+    status = serializers.ChoiceField(choices=ProjectStatus.choices, required=False)
+    budget_usd = MoneyField(required=False)  # below 10^12 (MAX_BUDGET)
+    carbon_tco2e = MoneyField(signed=True, whole_digits=11, required=False)  # |x| < MAX_CARBON
     start_on = serializers.DateField(required=False, allow_null=True)
     end_on = serializers.DateField(required=False, allow_null=True)
     flagship = serializers.BooleanField(required=False)
@@ -95,20 +105,20 @@ class ProjectCreateSerializer(ProjectWriteSerializer):
 
 
 class ProjectUpdateSerializer(ProjectWriteSerializer):
-    name = serializers.CharField(max_length=200, required=False)
+    name = CleanTextField(max_length=200, required=False)
 
 
 class ProfitDistributionInSerializer(StrictSerializer):
-    profit_usd = money_field(min_value=Decimal("0.01"), max_value=Decimal("1000000000000.00"))
+    profit_usd = MoneyField(positive=True)
 
 
 class ProfitDistributionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     project = serializers.IntegerField()
-    profit_usd = money_field()
-    community_usd = money_field()
-    fund_usd = money_field()
-    reinvestment_usd = money_field()
+    profit_usd = MoneyField(read_only=True)
+    community_usd = MoneyField(read_only=True)
+    fund_usd = MoneyField(read_only=True)
+    reinvestment_usd = MoneyField(read_only=True)
     distributed_on = serializers.DateField()
     ledger_entry = serializers.IntegerField(allow_null=True)
 
@@ -118,8 +128,8 @@ class SectorSerializer(serializers.Serializer):
     name = serializers.CharField()
     summary = serializers.CharField()
     projects = serializers.IntegerField()
-    budget_usd = money_field()
-    carbon_tco2e = serializers.DecimalField(max_digits=20, decimal_places=2)
+    budget_usd = MoneyField(read_only=True)
+    carbon_tco2e = MoneyField(read_only=True, signed=True)
     metrics = serializers.DictField()
     verse = serializers.DictField(allow_null=True)
 
@@ -127,8 +137,8 @@ class SectorSerializer(serializers.Serializer):
 class SectorRegionSerializer(serializers.Serializer):
     region = serializers.CharField()
     projects = serializers.IntegerField()
-    budget_usd = money_field()
-    carbon_tco2e = serializers.DecimalField(max_digits=20, decimal_places=2)
+    budget_usd = MoneyField(read_only=True)
+    carbon_tco2e = MoneyField(read_only=True, signed=True)
     metrics = serializers.DictField()
 
 
@@ -145,14 +155,18 @@ class SectorPageSerializer(serializers.Serializer):
 
 class ProjectFilterSerializer(serializers.Serializer):
     sector = serializers.ChoiceField(choices=[], required=False)
-    nation = serializers.CharField(max_length=3, min_length=3, required=False)
+    nation = serializers.RegexField(ISO3_PATTERN, required=False)
     status = serializers.ChoiceField(choices=ProjectStatus.values, required=False)
-    flagship = serializers.BooleanField(required=False, allow_null=True, default=None)
+    flagship = serializers.ChoiceField(choices=["true", "false"], required=False)
     q = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sector"].choices = _sector_choices()  # type: ignore[attr-defined]
+
+
+def _slug_parameter() -> OpenApiParameter:
+    return OpenApiParameter("slug", str, OpenApiParameter.PATH, enum=_sector_choices())
 
 
 def _require_login(view: CovenantAPIView) -> None:
@@ -176,6 +190,8 @@ def _json(data: Any) -> bytes:
 class SectorListView(CovenantAPIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    access = {"get": PUBLIC}
+    public_cache = ("projects",)
 
     @extend_schema(
         operation_id="sectors_list",
@@ -190,8 +206,11 @@ class SectorListView(CovenantAPIView):
 class SectorDetailView(CovenantAPIView):
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
+    access = {"get": PUBLIC}
+    public_cache = ("projects",)
 
     @extend_schema(
+        parameters=[_slug_parameter()],
         operation_id="sectors_retrieve",
         responses=SectorDetailSerializer,
         summary="One sector's totals, and the same by region",
@@ -208,21 +227,30 @@ class SectorDetailView(CovenantAPIView):
 
 
 class ProjectListView(ListAPIView, CovenantAPIView):
+    """The public project catalogue: flagships first, then by name (by relevance with `q`)."""
+
     serializer_class = ProjectSerializer
+    access = {"get": PUBLIC}
+    public_cache = ("projects",)
 
     _filters: dict[str, Any]
 
     def get_queryset(self) -> Any:
+        empty = [
+            name
+            for name in ("sector", "nation", "status", "flagship")
+            if self.request.query_params.get(name) == ""
+        ]
+        if empty:  # DRF would skip an empty query value; an empty filter is no valid value
+            raise serializers.ValidationError({name: ["may not be empty"] for name in empty})
         filters = ProjectFilterSerializer(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         params = self._filters = {
             key: value for key, value in filters.validated_data.items() if value not in (None, "")
         }
-        nation = None
-        if params.get("nation"):
-            nation = nation_get(iso3=params["nation"])
-            if nation is None:
-                raise serializers.ValidationError({"nation": ["no such nation"]})
+        if "flagship" in params:
+            params["flagship"] = params["flagship"] == "true"
+        nation = query_nation(self.request) if params.get("nation") else None
         return project_list(
             sector=params.get("sector"),
             nation=nation,
@@ -242,11 +270,15 @@ class ProjectListView(ListAPIView, CovenantAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("sector", str),
-            OpenApiParameter("nation", str, description="ISO 3166 alpha-3"),
-            OpenApiParameter("status", str),
-            OpenApiParameter("flagship", bool),
-            OpenApiParameter("q", str, description="full-text search of names and descriptions"),
+            OpenApiParameter("sector", str, enum=_sector_choices()),
+            iso3_parameter(),
+            OpenApiParameter("status", str, enum=list(ProjectStatus.values)),
+            OpenApiParameter("flagship", bool, description="`true` or `false`"),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": 200},
+                description="full-text search of names and descriptions",
+            ),
         ]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -261,12 +293,17 @@ def _project_or_404(project_id: int) -> Project:
 
 
 class ProjectDetailView(CovenantAPIView):
+    access = {"get": PUBLIC, "patch": "projects:update"}
+    public_cache = ("projects",)  # GET only
+
     @extend_schema(responses=ProjectSerializer)
     def get(self, request: Request, project_id: int) -> Response:
         return Response(ProjectSerializer(_project_or_404(project_id)).data)
 
     @extend_schema(request=ProjectUpdateSerializer, responses=ProjectSerializer)
     def patch(self, request: Request, project_id: int) -> Response:
+        """Change a project (its sector's stewards in its nation, its nation's admins, platform
+        admins). Metrics merge into the current ones; `null` removes one."""
         _require_login(self)
         project = _project_or_404(project_id)
         body = ProjectUpdateSerializer(data=request.data, partial=True)
@@ -278,8 +315,12 @@ class ProjectDetailView(CovenantAPIView):
 
 
 class NationProjectListView(NationAPIView):
+    access = {"post": "projects:create"}
+
     @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
     def post(self, request: Request, iso3: str) -> Response:
+        """Create a project of the nation (the sector's stewards in the nation, its admins,
+        platform admins); metrics are checked against the sector's declaration."""
         _require_login(self)
         body = ProjectCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -292,6 +333,11 @@ class NationProjectListView(NationAPIView):
 
 
 class ProfitDistributionView(CovenantAPIView):
+    """Minerals only: the profit splits 50/30/20 to the cent (largest remainder); the fund's 30 %
+    is posted to the ledger."""
+
+    access = {"post": "projects:distribute_profit"}
+
     @extend_schema(
         request=ProfitDistributionInSerializer,
         responses={201: ProfitDistributionSerializer},
@@ -330,7 +376,14 @@ def _csv_response(lines: Any, filename: str) -> StreamingHttpResponse:
 
 
 class NationEsgView(CovenantAPIView):
-    @extend_schema(summary="ESG report of a nation's projects (CSV)", responses={200: str})
+    """Budget, beneficiaries and carbon of each of the nation's projects, with totals."""
+
+    access = {"get": PUBLIC}
+
+    @extend_schema(
+        summary="ESG report of a nation's projects (CSV)",
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request: Request, iso3: str) -> StreamingHttpResponse:
         nation = nation_get(iso3=iso3)
         if nation is None:
@@ -339,7 +392,15 @@ class NationEsgView(CovenantAPIView):
 
 
 class SectorEsgView(CovenantAPIView):
-    @extend_schema(summary="ESG report of a sector's projects (CSV)", responses={200: str})
+    """Budget, beneficiaries and carbon of each of the sector's projects, with totals."""
+
+    access = {"get": PUBLIC}
+
+    @extend_schema(
+        parameters=[_slug_parameter()],
+        summary="ESG report of a sector's projects (CSV)",
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request: Request, slug: str) -> StreamingHttpResponse:
         if sector_spec(slug) is None:
             raise NotFound("no such sector")

@@ -4,6 +4,7 @@ database sums exactly."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,16 +13,16 @@ from covenant.errors import Invalid
 from .registry import Metric, MetricKind, SectorSpec
 
 MetricValue = int | Decimal | bool
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
 def _number(metric: Metric, raw: Any) -> Decimal:
     """A JSON number or a decimal string as an exact Decimal; never a bool."""
     if isinstance(raw, bool) or not isinstance(raw, int | float | str | Decimal):
         raise ValueError("must be a number")
-    if isinstance(raw, str):
-        if len(raw) > 40:
-            raise ValueError("too long")
-        raw = raw.strip()
+    # text: ASCII digits only, since Decimal() would also read "١٢٣", "1_000", " 5 " and "1e2"
+    if isinstance(raw, str) and (len(raw) > 40 or not _DECIMAL_TEXT.fullmatch(raw)):
+        raise ValueError("must be a number (digits, an optional sign and decimal point)")
     try:
         value = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
     except (InvalidOperation, ValueError):

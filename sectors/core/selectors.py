@@ -11,18 +11,17 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.core.cache import cache
 from django.db import connections, router
 from django.db.models import BigIntegerField, Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Cast, Round
 
+from covenant.caching.generations import cached
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import all_nations
 
 from .metrics import metric_from_units
 from .models import Project, ProjectMetric
 from .registry import MetricKind, SectorSpec, sector_spec, sector_specs
-from .services import STATS_GENERATION_KEY
 
 STATS_TTL_SECONDS = 600
 SEARCH_CONFIG = "english"
@@ -49,13 +48,8 @@ def _usd(cents: Decimal | int | None) -> Decimal:
 
 
 def _cached(key: str, compute: Callable[[], _T]) -> _T:
-    generation = cache.get(STATS_GENERATION_KEY, 0)
-    full_key = f"sectors:stats:{generation}:{key}"
-    value = cache.get(full_key)
-    if value is None:
-        value = compute()
-        cache.set(full_key, value, STATS_TTL_SECONDS)
-    return value
+    """Kept under the projects' generation (covenant.caching): a project write changes it."""
+    return cached(f"sectors:stats:{key}", compute, depends_on=("projects",), ttl=STATS_TTL_SECONDS)
 
 
 # --- Projects ---------------------------------------------------------------------------------

@@ -7,16 +7,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 
 from covenant.access.principal import Principal, may
 from covenant.audit.services import audit_record
+from covenant.caching.generations import data_changed
 from covenant.errors import Forbidden, Invalid
 from covenant.money import MAX_USD, two_places_checked
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
-from covenant.summary import covenant_summary_changed
+from covenant.text import text_checked
 
 from .metrics import MetricValue, metric_units, metrics_clean, metrics_json
 from .models import Project, ProjectMetric, ProjectStatus
@@ -27,7 +27,6 @@ MAX_CARBON = Decimal("100000000000.00")  # 10^11 tCO2e either way
 MAX_NAME = 200
 MAX_DESCRIPTION = 10_000
 EARLIEST, LATEST = dt.date(1950, 1, 1), dt.date(2100, 12, 31)
-STATS_GENERATION_KEY = "sectors:stats:generation"
 
 EDITABLE_FIELDS = (
     "name",
@@ -43,12 +42,9 @@ EDITABLE_FIELDS = (
 
 
 def sector_statistics_changed() -> None:
-    """Invalidate every cached sector statistic and the covenant summary (call on commit)."""
-    try:
-        cache.incr(STATS_GENERATION_KEY)
-    except ValueError:
-        cache.set(STATS_GENERATION_KEY, 1, None)
-    covenant_summary_changed()
+    """Call inside the transaction of a project write: every cached statistic, list page and
+    the covenant summary change generation with it (covenant.caching)."""
+    data_changed("projects")
 
 
 def _date(value: Any, field: str) -> dt.date | None:
@@ -63,15 +59,15 @@ def _clean(spec: SectorSpec, fields: dict[str, Any], current: Project | None) ->
     """Check every field's rule; returns the cleaned values (metrics as canonical JSON)."""
     clean: dict[str, Any] = {}
     if "name" in fields:
-        name = str(fields["name"] or "").strip()
-        if not name or len(name) > MAX_NAME:
-            raise Invalid("invalid name", fields={"name": [f"1 to {MAX_NAME} characters"]})
-        clean["name"] = name
+        clean["name"] = text_checked(fields["name"], field="name", max_length=MAX_NAME)
     if "description" in fields:
-        description = str(fields["description"] or "").strip()
-        if len(description) > MAX_DESCRIPTION:
-            raise Invalid("too long", fields={"description": [f"at most {MAX_DESCRIPTION}"]})
-        clean["description"] = description
+        clean["description"] = text_checked(
+            fields["description"] or "",
+            field="description",
+            max_length=MAX_DESCRIPTION,
+            multiline=True,
+            allow_blank=True,
+        )
     if "status" in fields:
         if fields["status"] not in ProjectStatus.values:
             raise Invalid("invalid status", fields={"status": [f"one of {ProjectStatus.values}"]})
@@ -151,7 +147,7 @@ def project_create(
         raise Invalid("unknown fields", fields={name[:64]: ["unknown field"] for name in unknown})
     if "name" not in fields:
         raise Invalid("a project needs a name", fields={"name": ["required"]})
-    if fields.get("flagship") and not actor.is_platform_admin:
+    if fields.get("flagship") and not may(actor, "projects:mark_flagship", nation=nation):
         raise Forbidden("only a platform admin marks flagship projects")
     clean = _clean(spec, {"metrics": {}, **fields}, None)
     values = clean.pop("_metric_values")
@@ -166,7 +162,7 @@ def project_create(
             target_id=project.pk,
             data={"sector": spec.slug, **_audit_data(clean)},
         )
-        transaction.on_commit(sector_statistics_changed)
+        sector_statistics_changed()
     return project
 
 
@@ -181,7 +177,7 @@ def project_update(*, project: Project, fields: dict[str, Any], actor: Principal
     if unknown:
         raise Invalid("unknown fields", fields={name[:64]: ["unknown field"] for name in unknown})
     flagship_change = "flagship" in fields and bool(fields["flagship"]) != project.flagship
-    if flagship_change and not actor.is_platform_admin:
+    if flagship_change and not may(actor, "projects:mark_flagship", nation=project.nation_id):
         raise Forbidden("only a platform admin marks flagship projects")
     with nation_scope(project.nation_id), transaction.atomic():
         locked = (
@@ -204,5 +200,5 @@ def project_update(*, project: Project, fields: dict[str, Any], actor: Principal
             target_id=locked.pk,
             data={"sector": spec.slug, **_audit_data(clean)},
         )
-        transaction.on_commit(sector_statistics_changed)
+        sector_statistics_changed()
     return locked

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models.lookups import Exact
 
+from covenant.money import cents
 from covenant.nations.tenancy import NationOwned
 
 MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 2}
@@ -29,11 +31,12 @@ class ProfitDistribution(NationOwned):
     class Meta:
         ordering = ["-recorded_at", "-id"]
         constraints = [
+            # in whole cents: on SQLite a sum of decimals is floating point, and 99999.99 would
+            # not equal 49999.99 + 29999.99 + 20000.01 there
             models.CheckConstraint(
-                condition=models.Q(
-                    profit_usd=models.F("community_usd")
-                    + models.F("fund_usd")
-                    + models.F("reinvestment_usd")
+                condition=Exact(
+                    cents("profit_usd"),
+                    cents("community_usd") + cents("fund_usd") + cents("reinvestment_usd"),
                 ),
                 name="profit_distribution_parts_sum",
             )

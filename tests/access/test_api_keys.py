@@ -112,9 +112,15 @@ def test_a_platform_admins_key_is_a_platform_admin_in_its_nation_only(cast, keny
 @pytest.mark.django_db
 def test_a_nation_admin_creates_a_key_shown_once_and_stored_hashed(cast, kenya) -> None:
     admin = client_for(cast.user("KEN", "nation_admin"))
+    # `projects:*` would include marking flagships, which only platform admins do: wider than
+    # a nation admin, refused
+    wide = admin.post(
+        KEYS.format("KEN"), {"name": "Too wide", "scopes": ["projects:*"]}, format="json"
+    )
+    assert wide.status_code == 403 and "projects:*" in wide.json()["error"]["message"]
     response = admin.post(
         KEYS.format("KEN"),
-        {"name": "Treasury bridge", "scopes": ["roles:read", "projects:*"], "days": 30},
+        {"name": "Treasury bridge", "scopes": ["roles:*", "projects:update"], "days": 30},
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -122,7 +128,7 @@ def test_a_nation_admin_creates_a_key_shown_once_and_stored_hashed(cast, kenya) 
     key = body.pop("key")
     assert key.startswith("covk_ken_")
     assert body["nation"] == "KEN" and body["status"] == "active"
-    assert body["scopes"] == ["projects:*", "roles:read"]
+    assert body["scopes"] == ["projects:update", "roles:*"]
     assert body["last_four"] == key[-4:] and key.split("_")[2] == body["prefix"]
     with nation_scope(kenya):
         record = ApiKey.objects.get(pk=body["id"])

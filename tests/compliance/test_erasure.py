@@ -293,3 +293,20 @@ def test_an_erased_admins_keys_stop_working_and_their_second_factors_go(cast, ke
         kept = ApiKey.objects.get(pk=key.pk)  # the nation's record of the key stays, revoked
     assert kept.revoked_at is not None and kept.created_by_id == admin.pk
     assert not Authenticator.objects.filter(user_id=admin.pk).exists()
+
+
+@pytest.mark.django_db
+def test_stored_idempotent_answers_naming_the_person_are_erased(cast, kenya) -> None:
+    from covenant.api.models import IdempotencyRecord
+
+    admin = client_for(cast.user("KEN", "nation_admin"))
+    email = "new.citizen@example.org"
+    granted = admin.post(
+        "/api/v1/nations/KEN/roles/", {"email": email, "role": "citizen"}, format="json",
+        HTTP_IDEMPOTENCY_KEY="grant-new-citizen-1",
+    )  # fmt: skip
+    assert granted.status_code == 201, granted.content
+    assert any(email.encode() in bytes(r.body) for r in IdempotencyRecord.objects.all())
+    response = erase(admin, email)
+    assert response.status_code == 200, response.content
+    assert not any(email.encode() in bytes(r.body) for r in IdempotencyRecord.objects.all())

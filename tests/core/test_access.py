@@ -43,7 +43,8 @@ EXPECTED = {
     "citizen": {"privacy:file"},
     "platform_admin": {
         "roles:read", "roles:grant", "roles:approve", "roles:revoke", "projects:create",
-        "projects:update", "projects:distribute_profit", "ledger:read", "ledger:reverse",
+        "projects:update", "projects:distribute_profit", "projects:mark_flagship",
+        "ledger:read", "ledger:reverse",
         "contributions:create", "contributions:read", "audit:read", "audit:verify",
         "votes:read_log", "privacy:read", "privacy:manage", "api_keys:manage",
         "webhooks:manage", "proposals:read_drafts",

@@ -269,14 +269,40 @@ def test_auditors_read_their_nations_entries_and_platform_admins_all(cast) -> No
 
 
 @pytest.mark.django_db
-def test_the_verify_endpoint_reports_the_chain(cast) -> None:
+def test_the_verify_endpoint_reports_the_chain_to_each_as_they_may_see_it(cast) -> None:
+    """A platform admin gets the whole chain's count and head; a nation's auditor the whole
+    chain's verdict, but the count, first bad entry and head of their own nations only."""
     from tests.conftest import client_for
 
     write_some()
-    client = client_for(cast.user("BRA", "auditor"))
-    body = client.get("/api/v1/audit/verify/").json()
-    assert body["ok"] is True and body["first_bad"] is None
-    assert body["entries"] == AuditEntry.objects.count()
-    tamper("UPDATE audit_auditentry SET action = 'forged' WHERE sequence = 2")
-    broken = client.get("/api/v1/audit/verify/").json()
-    assert broken == {**broken, "ok": False, "first_bad": 2}
+    admin = client_for(cast.platform_admin)
+    brazilian, kenyan = (client_for(cast.user(iso3, "auditor")) for iso3 in ("BRA", "KEN"))
+    last = AuditEntry.objects.order_by("-sequence").first()
+    assert admin.get("/api/v1/audit/verify/").json() == {
+        "ok": True,
+        "entries": AuditEntry.objects.count(),
+        "first_bad": None,
+        "head": last.hash,
+        "nations": None,
+    }
+    brazils = AuditEntry.objects.filter(nation="BRA").order_by("sequence")
+    assert 0 < brazils.count() < AuditEntry.objects.count()
+    assert brazilian.get("/api/v1/audit/verify/").json() == {
+        "ok": True,
+        "entries": brazils.count(),
+        "first_bad": None,
+        "head": brazils.last().hash,
+        "nations": ["BRA"],
+    }
+    kenyan_entry = AuditEntry.objects.filter(nation="KEN").order_by("sequence")[1]
+    tamper(
+        "UPDATE audit_auditentry SET action = 'forged' WHERE sequence = %s",
+        [kenyan_entry.sequence],
+    )
+    assert admin.get("/api/v1/audit/verify/").json()["first_bad"] == kenyan_entry.sequence
+    mine = kenyan.get("/api/v1/audit/verify/").json()
+    assert mine == {**mine, "ok": False, "first_bad": kenyan_entry.sequence, "entries": 1}
+    theirs = brazilian.get("/api/v1/audit/verify/").json()
+    # the break is reported (one chain), but not where: it is not one of Brazil's entries
+    assert theirs == {**theirs, "ok": False, "first_bad": None, "nations": ["BRA"]}
+    assert theirs["entries"] == brazils.filter(sequence__lt=kenyan_entry.sequence).count()

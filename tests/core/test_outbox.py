@@ -28,7 +28,7 @@ def record(*args: Any) -> None:
 def _reset(settings: Any) -> None:
     RAN.clear()
     BROKEN["on"] = False
-    # These tests run the job in this process (eager), on the Redis pass too.
+    # these tests run the job in this process (eager), also in the PostgreSQL + Redis pass
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
 

@@ -75,10 +75,23 @@ def test_project_list_filters_and_detail(api: Any, projects: dict[str, Project])
 
 @pytest.mark.parametrize(
     "query",
-    ["sector=mining", "status=dreaming", "flagship=perhaps", "nation=XXX", "nation=toolong"],
+    [
+        "sector=mining",
+        "status=dreaming",
+        "flagship=perhaps",
+        "nation=toolong",
+        "flagship=null",
+        "nation=",
+        "sector=",
+        "status=",
+    ],
 )
 def test_bad_filters_are_400(api: Any, query: str) -> None:
     assert_error(api.get(f"/api/v1/projects/?{query}"), 400, "invalid")
+
+
+def test_a_well_formed_code_of_no_member_nation_is_404(api: Any) -> None:
+    assert_error(api.get("/api/v1/projects/?nation=XXX"), 404, "not_found")
 
 
 def test_reads_take_constant_queries(api: Any, cast: Cast, kenya: Nation) -> None:

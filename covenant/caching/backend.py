@@ -1,0 +1,195 @@
+"""Django's RedisCache, made an accelerator: connection errors and timeouts are logged and
+answered as a miss (reads) or a dropped write, never raised to the request. After a failure the
+circuit stays open for CIRCUIT_SECONDS (default 5): calls skip Redis entirely, so an outage
+costs one short socket timeout per process every few seconds, not one per call.
+
+    CACHES = {"default": {
+        "BACKEND": "covenant.caching.backend.ResilientRedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/0",
+        "OPTIONS": {"CIRCUIT_SECONDS": 5, "socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+    }}
+
+`probe()` bypasses all of it and raises: /readyz still reports a Redis that is down (503)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("covenant.cache")
+
+OUTAGE = (RedisError, OSError)
+
+
+class Circuit:
+    """Shared by every thread of the process for one Redis location."""
+
+    def __init__(self, location: str, seconds: float) -> None:
+        self.location = location
+        self.seconds = seconds
+        self.open_until = 0.0
+        self.failures = 0
+        self._lock = threading.Lock()
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self.open_until
+
+    def trip(self, operation: str, error: BaseException) -> None:
+        with self._lock:
+            self.failures += 1
+            already_open = self.is_open()
+            self.open_until = time.monotonic() + self.seconds
+        if not already_open:
+            logger.warning(
+                "cache unavailable (%s on %s: %s); serving from the database for %.0f s",
+                type(error).__name__,
+                operation,
+                str(error)[:200],
+                self.seconds,
+            )
+
+    def close(self) -> None:
+        self.open_until = 0.0
+
+
+_circuits: dict[str, Circuit] = {}
+_circuits_lock = threading.Lock()
+
+
+def circuit_for(location: str, seconds: float) -> Circuit:
+    with _circuits_lock:
+        circuit = _circuits.get(location)
+        if circuit is None:
+            circuit = _circuits[location] = Circuit(location, seconds)
+        circuit.seconds = seconds
+        return circuit
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+        options = dict(params.get("OPTIONS") or {})
+        seconds = float(options.pop("CIRCUIT_SECONDS", 5.0))
+        options.setdefault("socket_connect_timeout", 0.25)
+        options.setdefault("socket_timeout", 0.5)
+        super().__init__(server, {**params, "OPTIONS": options})
+        servers = server if isinstance(server, str) else ",".join(server)
+        self.circuit = circuit_for(servers, seconds)
+
+    def _unavailable(self, operation: str, error: BaseException) -> None:
+        self.circuit.trip(operation, error)
+
+    # Reads: a miss.
+    def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        if self.circuit.is_open():
+            return default
+        try:
+            return super().get(key, default, version)
+        except OUTAGE as error:
+            self._unavailable("get", error)
+            return default
+
+    def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
+        if self.circuit.is_open():
+            return {}
+        try:
+            return dict(super().get_many(keys, version))
+        except OUTAGE as error:
+            self._unavailable("get_many", error)
+            return {}
+
+    def has_key(self, key: Any, version: Any = None) -> bool:
+        if self.circuit.is_open():
+            return False
+        try:
+            return bool(super().has_key(key, version))
+        except OUTAGE as error:
+            self._unavailable("has_key", error)
+            return False
+
+    # Writes: dropped (the database stays the truth).
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> None:
+        if self.circuit.is_open():
+            return
+        try:
+            super().set(key, value, timeout, version)
+        except OUTAGE as error:
+            self._unavailable("set", error)
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        if self.circuit.is_open():
+            return False
+        try:
+            return bool(super().add(key, value, timeout, version))
+        except OUTAGE as error:
+            self._unavailable("add", error)
+            return False
+
+    def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list[Any]:
+        if self.circuit.is_open():
+            return list(data)
+        try:
+            return list(super().set_many(data, timeout, version))
+        except OUTAGE as error:
+            self._unavailable("set_many", error)
+            return list(data)
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
+        if self.circuit.is_open():
+            return False
+        try:
+            return bool(super().touch(key, timeout, version))
+        except OUTAGE as error:
+            self._unavailable("touch", error)
+            return False
+
+    def delete(self, key: Any, version: Any = None) -> bool:
+        if self.circuit.is_open():
+            return False
+        try:
+            return bool(super().delete(key, version))
+        except OUTAGE as error:
+            self._unavailable("delete", error)
+            return False
+
+    def delete_many(self, keys: Any, version: Any = None) -> None:
+        if self.circuit.is_open():
+            return
+        try:
+            super().delete_many(keys, version)
+        except OUTAGE as error:
+            self._unavailable("delete_many", error)
+
+    def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        """As for a missing key (ValueError) while Redis is unavailable."""
+        if self.circuit.is_open():
+            raise ValueError(f"Key '{key}' not found (cache unavailable)")
+        try:
+            return int(super().incr(key, delta, version))
+        except OUTAGE as error:
+            self._unavailable("incr", error)
+            raise ValueError(f"Key '{key}' not found (cache unavailable)") from None
+
+    def clear(self) -> None:
+        if self.circuit.is_open():
+            return
+        try:
+            super().clear()
+        except OUTAGE as error:
+            self._unavailable("clear", error)
+
+    def probe(self) -> None:
+        """Round trip to Redis, raising on any failure: for /readyz. A success closes the
+        circuit (Redis is back)."""
+        client = self._cache.get_client(write=True)
+        client.ping()
+        self.circuit.close()
