@@ -23,8 +23,6 @@ def _visible(principal: Principal) -> Q | None:
     if not principal.is_authenticated:
         return None
     condition = Q(subject=principal.user)
-    if principal.is_platform_admin and may(principal, "privacy:read"):
-        return Q()
     managed = principal.nation_ids_with("privacy:read")
     if managed:
         condition |= Q(nation_id__in=sorted(managed))

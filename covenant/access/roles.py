@@ -64,8 +64,8 @@ CAPABILITIES: dict[Role, frozenset[str]] = {
             "audit:read",
             "audit:verify",
             "votes:read_log",
-            "privacy:read",
-            "privacy:manage",
+            # not privacy:read / privacy:manage: a nation's data-subject requests are seen by
+            # the subject and that nation's admins only (SPEC §3), not by the platform's
             "api_keys:manage",
             "webhooks:manage",
             "proposals:read_drafts",

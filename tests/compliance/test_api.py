@@ -52,11 +52,15 @@ def snapshot() -> tuple:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", [*NATION_ROLES, "outsider", "another_citizen", "anonymous"])
+@pytest.mark.parametrize(
+    "who", [*NATION_ROLES, "outsider", "another_citizen", "anonymous", "platform_admin"]
+)
 def test_nobody_else_sees_or_touches_a_request(cast, kenya, who) -> None:
     ids = kenyan_requests(cast)
     if who == "anonymous":
         user = None
+    elif who == "platform_admin":  # the platform runs the portal, not Kenya's requests
+        user = cast.platform_admin
     elif who == "outsider":
         user = cast.outsider
     elif who == "another_citizen":  # a Kenyan citizen who is not the subject

@@ -46,7 +46,7 @@ EXPECTED = {
         "projects:update", "projects:distribute_profit", "projects:mark_flagship",
         "ledger:read", "ledger:reverse",
         "contributions:create", "contributions:read", "audit:read", "audit:verify",
-        "votes:read_log", "privacy:read", "privacy:manage", "api_keys:manage",
+        "votes:read_log", "api_keys:manage",
         "webhooks:manage", "proposals:read_drafts",
     },
 }  # fmt: skip
