@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "sectors.technology",
     "sectors.health",
     "sectors.education",
+    # councils, proposals and votes
+    "governance",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +291,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "covenant.audit.verify_chain",
         "schedule": crontab(hour=2, minute=30),
     },
+    "governance-schedule": {"task": "governance.tick", "schedule": 60.0},
     "open-the-year-with-its-pledges": {
         "task": "covenant.ledger.open_year",
         "schedule": crontab(month_of_year=1, day_of_month=1, hour=0, minute=5),

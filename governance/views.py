@@ -1,0 +1,7 @@
+"""Governance pages."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    pass
