@@ -221,14 +221,32 @@ class Tally:
 
     def plus(self, choice: str, weight: Fraction, seats: int = 1) -> Tally:
         if choice == YES:
-            return Tally(self.yes + weight, self.no, self.abstain,
-                         self.yes_seats + seats, self.no_seats, self.abstain_seats)  # fmt: skip
+            return Tally(
+                self.yes + weight,
+                self.no,
+                self.abstain,
+                self.yes_seats + seats,
+                self.no_seats,
+                self.abstain_seats,
+            )
         if choice == NO:
-            return Tally(self.yes, self.no + weight, self.abstain,
-                         self.yes_seats, self.no_seats + seats, self.abstain_seats)  # fmt: skip
+            return Tally(
+                self.yes,
+                self.no + weight,
+                self.abstain,
+                self.yes_seats,
+                self.no_seats + seats,
+                self.abstain_seats,
+            )
         if choice == ABSTAIN:
-            return Tally(self.yes, self.no, self.abstain + weight,
-                         self.yes_seats, self.no_seats, self.abstain_seats + seats)  # fmt: skip
+            return Tally(
+                self.yes,
+                self.no,
+                self.abstain + weight,
+                self.yes_seats,
+                self.no_seats,
+                self.abstain_seats + seats,
+            )
         raise RuleError("choice", f"one of {', '.join(CHOICES)}")
 
     def to_json(self) -> dict[str, Any]:

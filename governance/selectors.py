@@ -46,7 +46,7 @@ def council_list(*, nation: Nation | None = None) -> QuerySet[Council]:
         )
     if nation is not None:
         councils = councils.filter(nation=nation)
-    return councils.order_by("-kind", "nation__name", "id")
+    return councils.order_by("kind", "nation__name", "id")  # "global" sorts first
 
 
 def council_get(*, council_id: int) -> Council | None:
@@ -138,6 +138,18 @@ def roster_of(proposal: Proposal) -> list[RosterEntry]:
         return list(RosterEntry.objects.filter(proposal=proposal).order_by("seat_code"))
 
 
+def rosters_of(proposals: list[Proposal]) -> dict[int, list[RosterEntry]]:
+    """The frozen rosters of listed proposals (public), in one query."""
+    ids = [p.pk for p in proposals if p.status != ProposalStatus.DRAFT]
+    rosters: dict[int, list[RosterEntry]] = {pk: [] for pk in ids}
+    if ids:
+        with all_nations(reason="the frozen rosters of listed public proposals"):
+            rows = list(RosterEntry.objects.filter(proposal_id__in=ids).order_by("seat_code"))
+        for row in rows:
+            rosters[row.proposal_id].append(row)
+    return rosters
+
+
 def ballots_of(proposal: Proposal) -> dict[str, Ballot]:
     """The current ballot of each seat, by seat code (callers decide what may be shown)."""
     with owner_scope(proposal.nation_id):
@@ -226,9 +238,12 @@ def proposal_standing(proposal: Proposal) -> Standing:
                     for micro in left.values_list("weight_micro", flat=True)
                 ]
             prospect = counting.prospect(
-                proposal.rule, tally, proposal.roster_weight, proposal.roster_seats,
+                proposal.rule,
+                tally,
+                proposal.roster_weight,
+                proposal.roster_seats,
                 weights_left=weights,
-            )  # fmt: skip
+            )
     return Standing(
         status=proposal.status,
         visible=visible,

@@ -96,6 +96,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "covenant.pages.context_processors.identity",
+                "governance.context_processors.inbox",
             ],
         },
     }
@@ -259,6 +261,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CouncilKindEnum": "governance.models.CouncilKind",
+        "ProposalKindEnum": "governance.models.ProposalKind",
+        "ProposalStatusEnum": "governance.models.ProposalStatus",
+        "OutcomeEnum": "governance.models.Outcome",
+        "NotificationKindEnum": "governance.models.NotificationKind",
+    },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: larger bodies get 413/400, never a 500
 

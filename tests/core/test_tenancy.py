@@ -113,7 +113,8 @@ REVIEWED_ESCAPE_HATCHES = {
     "covenant/ledger/api.py": 1,  # a platform admin reversing a posting found by its id
     "covenant/nations/demo.py": 1,  # demo seeding checks whether the year is pledged
     "covenant/nations/middleware.py": 1,  # the Django admin, for platform admins
-    "governance/selectors.py": 3,  # public directory of councils; public proposals (list, by id)
+    # the public directory of councils; public proposals (listed, by id) and their rosters
+    "governance/selectors.py": 4,
     "governance/services.py": 1,  # the beat's schedule of every council's proposals
     "sectors/core/selectors.py": 1,  # the public project catalogue and its statistics
     "sectors/core/seed.py": 1,  # generating demo projects across the nations

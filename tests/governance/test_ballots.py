@@ -47,8 +47,9 @@ def voters(cast, kenya) -> list[Principal]:
 
 
 @pytest.mark.django_db
-def test_a_seat_votes_changes_its_mind_and_the_last_ballot_counts(cast, kenya, kenyan_council,
-                                                                  voters) -> None:  # fmt: skip
+def test_a_seat_votes_changes_its_mind_and_the_last_ballot_counts(
+    cast, kenya, kenyan_council, voters
+) -> None:
     proposal = opened(kenyan_council, voters[0].user)
     first = ballot_cast(proposal=proposal, choice="yes", actor=voters[1])
     assert first.created and first.changed and len(first.receipt) == 64
@@ -61,8 +62,9 @@ def test_a_seat_votes_changes_its_mind_and_the_last_ballot_counts(cast, kenya, k
     with nation_scope(kenya):
         assert Ballot.objects.filter(proposal=proposal).count() == 3
         live = Proposal.objects.get(pk=proposal.pk)
-    assert live.live_tally == counting.Tally(yes=1, no=1, abstain=1, yes_seats=1, no_seats=1,
-                                             abstain_seats=1)  # fmt: skip
+    assert live.live_tally == counting.Tally(
+        yes=1, no=1, abstain=1, yes_seats=1, no_seats=1, abstain_seats=1
+    )
     assert tally_recount(live) == live.live_tally
     log = log_of(proposal)
     assert [e.event for e in log] == ["open", "ballot", "ballot", "ballot", "ballot"]
@@ -90,9 +92,13 @@ def test_bad_choice_off_roster_and_not_open(cast, kenya, brazil, kenyan_council,
         with pytest.raises(Forbidden):
             ballot_cast(proposal=proposal, choice="yes", actor=cast.principal("BRA", outsider))
     proposal_open(proposal=proposal, actor=voters[0])
-    for outsider in (cast.principal("BRA", "council_member"), cast.principal("KEN", "delegate"),
-                     cast.principal("KEN", "nation_admin"), Principal(user=cast.platform_admin),
-                     Principal(user=None)):  # fmt: skip
+    for outsider in (
+        cast.principal("BRA", "council_member"),
+        cast.principal("KEN", "delegate"),
+        cast.principal("KEN", "nation_admin"),
+        Principal(user=cast.platform_admin),
+        Principal(user=None),
+    ):
         with pytest.raises(Forbidden):
             ballot_cast(proposal=proposal, choice="yes", actor=outsider)
     proposal_close(proposal=proposal, actor=voters[0])
@@ -103,8 +109,9 @@ def test_bad_choice_off_roster_and_not_open(cast, kenya, brazil, kenyan_council,
 
 
 @pytest.mark.django_db
-def test_no_ballot_after_the_closing_time_even_before_the_beat(cast, kenya, kenyan_council,
-                                                             voters) -> None:  # fmt: skip
+def test_no_ballot_after_the_closing_time_even_before_the_beat(
+    cast, kenya, kenyan_council, voters
+) -> None:
     proposal = opened(kenyan_council, voters[0].user)
     with nation_scope(kenya):
         Proposal.objects.filter(pk=proposal.pk).update(reminded_at=timezone.now())
@@ -155,18 +162,24 @@ def test_a_person_holding_two_seats_names_the_seat(cast, kenya, brazil, global_c
         ballot_cast(proposal=proposal, choice="yes", actor=Principal(user=double))
     assert "seat" in error.value.fields
     for seat, choice in (("KEN", "yes"), ("BRA", "no")):
-        assert ballot_cast(proposal=proposal, choice=choice, actor=Principal(user=double),
-                           seat_code=seat).ballot.seat_code == seat  # fmt: skip
+        assert (
+            ballot_cast(
+                proposal=proposal, choice=choice, actor=Principal(user=double), seat_code=seat
+            ).ballot.seat_code
+            == seat
+        )
     with pytest.raises(Forbidden):
         ballot_cast(proposal=proposal, choice="yes", actor=Principal(user=double), seat_code="USA")
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("secret", "hidden"), [(True, False), (False, True), (True, True)])
-def test_hidden_and_secret_ballots_are_logged_as_commitments(cast, kenya, kenyan_council, voters,
-                                                             secret, hidden) -> None:  # fmt: skip
-    proposal = opened(kenyan_council, voters[0].user, secret_ballot=secret,
-                      hide_results_until_close=hidden)  # fmt: skip
+def test_hidden_and_secret_ballots_are_logged_as_commitments(
+    cast, kenya, kenyan_council, voters, secret, hidden
+) -> None:
+    proposal = opened(
+        kenyan_council, voters[0].user, secret_ballot=secret, hide_results_until_close=hidden
+    )
     cast_ballot = ballot_cast(proposal=proposal, choice="no", actor=voters[1])
     assert cast_ballot.committed
     entry = log_of(proposal)[-1]
@@ -174,9 +187,12 @@ def test_hidden_and_secret_ballots_are_logged_as_commitments(cast, kenya, kenyan
     assert "choice" not in body and '"no"' not in entry.body
     ballot = cast_ballot.ballot
     assert body["commitment"] == counting.ballot_commitment(
-        proposal=proposal.pk, seat=ballot.seat_code, choice="no", salt=ballot.salt,
+        proposal=proposal.pk,
+        seat=ballot.seat_code,
+        choice="no",
+        salt=ballot.salt,
         tracker=ballot.tracker,
-    )  # fmt: skip
+    )
     assert bool(ballot.tracker) == secret
     changed = ballot_cast(proposal=proposal, choice="yes", actor=voters[1]).ballot
     assert changed.tracker == ballot.tracker  # one tracker per seat: the last ballot counts
@@ -188,9 +204,14 @@ def test_the_database_protects_the_votes(cast, kenya, kenyan_council, voters) ->
     proposal = opened(kenyan_council, voters[0].user)
     cast_ballot = ballot_cast(proposal=proposal, choice="yes", actor=voters[1]).ballot
     base = {
-        "nation": kenya, "proposal": proposal, "weight_micro": 1_000_000, "cast_by": "p_x",
-        "cast_at": timezone.now(), "receipt": "a" * 64, "sequence": 9,
-    }  # fmt: skip
+        "nation": kenya,
+        "proposal": proposal,
+        "weight_micro": 1_000_000,
+        "cast_by": "p_x",
+        "cast_at": timezone.now(),
+        "receipt": "a" * 64,
+        "sequence": 9,
+    }
     with nation_scope(kenya):
         with pytest.raises(IntegrityError), transaction.atomic():  # one ballot per seat
             Ballot.objects.create(seat_code=cast_ballot.seat_code, choice="no", **base)
@@ -207,9 +228,15 @@ def test_the_database_protects_the_votes(cast, kenya, kenyan_council, voters) ->
             VoteLogEntry.objects.filter(pk=entry.pk).delete()
         with pytest.raises(IntegrityError), transaction.atomic():  # the chain cannot fork
             VoteLogEntry.objects.create(
-                nation=kenya, proposal=proposal, sequence=99, event="ballot", body="{}",
-                prev_hash=entry.prev_hash, hash="b" * 64, recorded_at=timezone.now(),
-            )  # fmt: skip
+                nation=kenya,
+                proposal=proposal,
+                sequence=99,
+                event="ballot",
+                body="{}",
+                prev_hash=entry.prev_hash,
+                hash="b" * 64,
+                recorded_at=timezone.now(),
+            )
         with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
             RosterEntry.objects.filter(proposal=proposal).update(weight_micro=5)
         with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
@@ -239,5 +266,8 @@ def test_weighted_ballots_count_their_snapshotted_weight(cast, kenya, brazil, gl
     assert live.live_tally.no == brazil.annual_pledge_usd
     closed = proposal_close(proposal=live, actor=Principal(user=delegates[0]))
     # Germany's and Kenya's pledges outweigh Brazil's
-    assert closed.outcome == ("passed" if germany.annual_pledge_usd + kenya.annual_pledge_usd
-                              > brazil.annual_pledge_usd else "rejected")  # fmt: skip
+    assert closed.outcome == (
+        "passed"
+        if germany.annual_pledge_usd + kenya.annual_pledge_usd > brazil.annual_pledge_usd
+        else "rejected"
+    )

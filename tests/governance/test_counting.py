@@ -102,17 +102,28 @@ def test_weights_are_snapshotted_exactly_to_six_places() -> None:
 
 def test_rule_json_round_trips_and_refuses_floats_and_nonsense() -> None:
     the_rule = Rule.from_json(
-        {"quorum": "0.5", "threshold": "two_thirds", "base": "roster", "weighting": "penrose",
-         "double_majority": "0.55"}
-    )  # fmt: skip
+        {
+            "quorum": "0.5",
+            "threshold": "two_thirds",
+            "base": "roster",
+            "weighting": "penrose",
+            "double_majority": "0.55",
+        }
+    )
     assert the_rule.to_json() == {
-        "quorum": "0.5", "threshold": "two_thirds", "base": "roster", "weighting": "penrose",
+        "quorum": "0.5",
+        "threshold": "two_thirds",
+        "base": "roster",
+        "weighting": "penrose",
         "double_majority": "0.55",
-    }  # fmt: skip
+    }
     assert Rule().to_json() == {
-        "quorum": "0.5", "threshold": "simple", "base": "cast", "weighting": "equal",
+        "quorum": "0.5",
+        "threshold": "simple",
+        "base": "cast",
+        "weighting": "equal",
         "double_majority": None,
-    }  # fmt: skip
+    }
     for bad in (
         {"quorum": 0.5},
         {"quorum": "1.5"},
@@ -147,9 +158,17 @@ def test_the_counting_module_imports_only_the_standard_library() -> None:
             assert node.level == 0, "no relative import"
             imported.add((node.module or "").split(".")[0])
     assert imported <= {
-        "__future__", "hashlib", "json", "math", "re", "collections", "dataclasses", "decimal",
-        "fractions", "typing",
-    }  # fmt: skip
+        "__future__",
+        "hashlib",
+        "json",
+        "math",
+        "re",
+        "collections",
+        "dataclasses",
+        "decimal",
+        "fractions",
+        "typing",
+    }
 
 
 # --- Random ballots against the oracle ------------------------------------------------------------
@@ -268,9 +287,14 @@ def _chain(length: int) -> list[dict]:
     entries, prev = [], counting.GENESIS_HASH
     for sequence in range(1, length + 1):
         body = counting.canonical_json(
-            {"event": "open" if sequence == 1 else "ballot", "proposal": 7, "sequence": sequence,
-             "seat": f"S{sequence}", "choice": "yes"}
-        )  # fmt: skip
+            {
+                "event": "open" if sequence == 1 else "ballot",
+                "proposal": 7,
+                "sequence": sequence,
+                "seat": f"S{sequence}",
+                "choice": "yes",
+            }
+        )
         digest = counting.chain_hash(prev, body)
         entries.append({"sequence": sequence, "prev_hash": prev, "hash": digest, "body": body})
         prev = digest

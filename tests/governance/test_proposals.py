@@ -130,16 +130,25 @@ def test_a_bad_proposal_gets_every_field_named(cast, kenya, brazil, kenyan_counc
 @pytest.mark.django_db
 def test_a_secret_ballot_needs_equal_weights(cast, global_council) -> None:
     with pytest.raises(Invalid) as error:
-        draft(global_council, cast.user("KEN", "delegate"), the_rule=rule(weighting="pledge"),
-              secret_ballot=True)  # fmt: skip
+        draft(
+            global_council,
+            cast.user("KEN", "delegate"),
+            the_rule=rule(weighting="pledge"),
+            secret_ballot=True,
+        )
     assert "secret_ballot" in error.value.fields
 
 
 @pytest.mark.django_db
 def test_the_global_council_funds_any_member_nations_project(cast, brazil, global_council) -> None:
     project = project_in(brazil)
-    proposal = draft(global_council, cast.user("KEN", "delegate"), kind="budget",
-                     project=project, amount_usd="1250000.00")  # fmt: skip
+    proposal = draft(
+        global_council,
+        cast.user("KEN", "delegate"),
+        kind="budget",
+        project=project,
+        amount_usd="1250000.00",
+    )
     assert proposal.project_id == project.pk and proposal.amount_usd == Decimal("1250000.00")
 
 
@@ -218,8 +227,9 @@ def test_the_rule_is_editable_while_a_draft_and_frozen_once_open(cast, kenyan_co
         ("status", "draft"),
     ],
 )
-def test_the_database_refuses_to_change_an_open_proposals_rule(cast, kenya, kenyan_council,
-                                                               column, value) -> None:  # fmt: skip
+def test_the_database_refuses_to_change_an_open_proposals_rule(
+    cast, kenya, kenyan_council, column, value
+) -> None:
     proposal = opened(kenyan_council, cast.user("KEN", "council_member"))
     with nation_scope(kenya):
         with pytest.raises((IntegrityError, DatabaseError)), transaction.atomic():
@@ -244,8 +254,11 @@ def test_the_proposer_or_a_chair_steers_a_proposal(cast, kenya, kenyan_council) 
     proposer = cast.user("KEN", "council_member")
     other = add_members(kenya, 1)[0]
     proposal = draft(kenyan_council, proposer)
-    for outsider in (Principal(user=other), cast.principal("KEN", "nation_admin"),
-                     cast.principal("BRA", "council_member")):  # fmt: skip
+    for outsider in (
+        Principal(user=other),
+        cast.principal("KEN", "nation_admin"),
+        cast.principal("BRA", "council_member"),
+    ):
         with pytest.raises(Forbidden):
             proposal_open(proposal=proposal, actor=outsider)
     with nation_scope(kenya):
@@ -328,8 +341,11 @@ def test_the_beat_opens_and_closes_on_schedule_and_reminds_once(
 def test_the_beat_does_not_open_a_draft_whose_time_has_passed(cast, kenya, kenyan_council) -> None:
     proposal = draft(kenyan_council, cast.user("KEN", "council_member"), opens_in_hours=1, hours=2)
     assert proposals_tick(now=proposal.closes_at + dt.timedelta(minutes=5)) == {
-        "opened": 0, "closed": 0, "reminded": 0, "skipped": 0,
-    }  # fmt: skip
+        "opened": 0,
+        "closed": 0,
+        "reminded": 0,
+        "skipped": 0,
+    }
 
 
 @pytest.mark.django_db
