@@ -109,6 +109,13 @@ def opened(council: Council, proposer: User, **kwargs: Any) -> Proposal:
     return proposal_open(proposal=proposal, actor=Principal(user=proposer))
 
 
+@pytest.fixture(autouse=True)
+def _jobs_run_in_process(settings: Any) -> None:
+    """Jobs run in this process after commit (Celery eager), on both passes of the suite; the
+    real broker and worker are tested in test_worker.py."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
 @pytest.fixture
 def kenyan_council(cast: Any, kenya: Nation) -> Council:
     return council_of(kenya)
