@@ -9,7 +9,8 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
-        from . import membership, seed, views
+        # the tasks are registered in every process (the web's outbox runs them in eager mode)
+        from . import membership, seed, tasks, views  # noqa: F401
 
         membership.connect()
         seed.register()

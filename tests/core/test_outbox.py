@@ -25,9 +25,12 @@ def record(*args: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _reset() -> None:
+def _reset(settings: Any) -> None:
     RAN.clear()
     BROKEN["on"] = False
+    # These tests run the jobs in this process (eager), on the PostgreSQL + Redis pass too,
+    # where the settings would otherwise send them to a broker that no worker here consumes.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 @pytest.mark.django_db

@@ -116,6 +116,7 @@ REVIEWED_ESCAPE_HATCHES = {
     # the public directory of councils; public proposals (listed, by id) and their rosters
     "governance/selectors.py": 4,
     "governance/services.py": 1,  # the beat's schedule of every council's proposals
+    "governance/seed.py": 2,  # demo seeding: the flagships funded, the open votes counted
     "sectors/core/selectors.py": 1,  # the public project catalogue and its statistics
     "sectors/core/seed.py": 1,  # generating demo projects across the nations
 }
