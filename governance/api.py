@@ -33,6 +33,7 @@ from .selectors import (
     proposal_get,
     proposal_list,
     proposal_standing,
+    proposal_standings,
     roster_of,
     rosters_of,
     unread_count,
@@ -153,7 +154,7 @@ class CouncilChairView(CovenantAPIView):
 
 def _render(proposals: list[Proposal], *, with_roster: bool = True) -> list[dict[str, Any]]:
     context = {
-        "standings": {p.pk: proposal_standing(p) for p in proposals},
+        "standings": proposal_standings(proposals),
         "rosters": rosters_of(proposals) if with_roster else {},
     }
     return list(ProposalSerializer(proposals, many=True, context=context).data)

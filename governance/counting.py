@@ -329,7 +329,8 @@ class Prospect:
     """Where an open vote stands, as if it closed now, and what it still takes to pass:
     `yes_seats_needed` more yes ballots from the seats that have not voted (the heaviest
     first), carrying `yes_weight_needed`; 0 when it passes as it stands; None when the seats
-    left cannot pass it on their own (only changed ballots could)."""
+    left cannot pass it on their own (only changed ballots could). `quorum_weight_needed`: the
+    least ballot weight (any choice) still to cast for the quorum, in whole micro-units."""
 
     outcome_now: str
     yes_seats_needed: int | None
@@ -374,7 +375,10 @@ def prospect(
         return outcome(rule, trial, roster_weight, roster_seats) == PASSED
 
     now = outcome(rule, tally, roster_weight, roster_seats)
-    quorum_gap = max(Fraction(0), rule.quorum * roster_weight - tally.weight_voted)
+    # weights are whole micro-units, so the least weight that can close the gap is the gap
+    # rounded up to a micro-unit
+    gap = max(Fraction(0), rule.quorum * roster_weight - tally.weight_voted)
+    quorum_gap = Fraction(math.ceil(gap * MICRO), MICRO)
     if now == PASSED:
         return Prospect(now, 0, Fraction(0), quorum_gap, left)
     if not passes(left):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from covenant.access.principal import Principal, may
 from covenant.access.roles import Role
@@ -213,9 +213,15 @@ class Standing:
     outcome: str | None
 
 
-def proposal_standing(proposal: Proposal) -> Standing:
-    """One row read (the live counters), plus, for a weighted open vote, the weights of the
-    seats that have not voted (at most one per member nation)."""
+def _needs_weights_left(proposal: Proposal) -> bool:
+    return (
+        proposal.results_visible
+        and proposal.status == ProposalStatus.OPEN
+        and proposal.weighting != "equal"
+    )
+
+
+def _standing(proposal: Proposal, weights_left: list[int] | None) -> Standing:
     tally = proposal.live_tally
     visible = proposal.results_visible
     prospect = None
@@ -230,19 +236,12 @@ def proposal_standing(proposal: Proposal) -> Standing:
                 uniform_weight=Fraction(1),
             )
         else:
-            with owner_scope(proposal.nation_id):
-                voted = Ballot.objects.filter(proposal=proposal).values("seat_code")
-                left = RosterEntry.objects.filter(proposal=proposal).exclude(seat_code__in=voted)
-                weights = [
-                    counting.weight_from_micro(micro)
-                    for micro in left.values_list("weight_micro", flat=True)
-                ]
             prospect = counting.prospect(
                 proposal.rule,
                 tally,
                 proposal.roster_weight,
                 proposal.roster_seats,
-                weights_left=weights,
+                weights_left=[counting.weight_from_micro(micro) for micro in weights_left or []],
             )
     return Standing(
         status=proposal.status,
@@ -254,6 +253,38 @@ def proposal_standing(proposal: Proposal) -> Standing:
         prospect=prospect,
         outcome=proposal.outcome,
     )
+
+
+def proposal_standing(proposal: Proposal) -> Standing:
+    """One row read (the live counters), plus, for a weighted open vote, the weights of the
+    seats that have not voted (at most one per member nation)."""
+    weights_left = None
+    if _needs_weights_left(proposal):
+        with owner_scope(proposal.nation_id):
+            voted = Ballot.objects.filter(proposal=proposal).values("seat_code")
+            left = RosterEntry.objects.filter(proposal=proposal).exclude(seat_code__in=voted)
+            weights_left = list(left.values_list("weight_micro", flat=True))
+    return _standing(proposal, weights_left)
+
+
+def proposal_standings(proposals: list[Proposal]) -> dict[int, Standing]:
+    """The standings of listed proposals in at most one query (the weights still out of the
+    weighted open votes, which are Global Council votes: a seat per nation at most)."""
+    weighted = [p.pk for p in proposals if _needs_weights_left(p)]
+    left: dict[int, list[int]] = {pk: [] for pk in weighted}
+    if weighted:
+        with all_nations(reason="the weights still out of listed public weighted votes"):
+            voted = Ballot.objects.filter(
+                proposal_id=OuterRef("proposal_id"), seat_code=OuterRef("seat_code")
+            )
+            rows = (
+                RosterEntry.objects.filter(proposal_id__in=weighted)
+                .exclude(Exists(voted))
+                .values_list("proposal_id", "weight_micro")
+            )
+            for proposal_id, micro in rows:
+                left[proposal_id].append(micro)
+    return {p.pk: _standing(p, left.get(p.pk)) for p in proposals}
 
 
 # --- Notifications -----------------------------------------------------------------------------

@@ -722,7 +722,7 @@ def tally_recount(proposal: Proposal) -> counting.Tally:
             Ballot.objects.filter(proposal_id=proposal.pk)
             .order_by()
             .values("choice")
-            .annotate(weight=Sum("weight_micro"), seats=Count("id"))
+            .annotate(weight=Sum("weight_micro"), seats=Count("*"))
         )
     tally = counting.Tally()
     for row in rows:

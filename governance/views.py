@@ -47,6 +47,7 @@ from .models import Base as RuleBase
 from .models import Choice, Proposal, ProposalKind, ProposalStatus, Threshold, Weighting
 from .presentation import fund_chart, rule_in_words, standing_in_words
 from .selectors import (
+    Standing,
     ballots_of,
     council_get,
     council_list,
@@ -60,6 +61,7 @@ from .selectors import (
     proposal_get,
     proposal_list,
     proposal_standing,
+    proposal_standings,
     roster_of,
 )
 from .services import (
@@ -151,11 +153,12 @@ def _sector_cards(region: str) -> list[dict[str, Any]]:
 
 
 def _cards_of(proposals: list[Proposal]) -> list[dict[str, Any]]:
-    return [_proposal_card(p) for p in proposals]
+    standings = proposal_standings(proposals)
+    return [_proposal_card(p, standings[p.pk]) for p in proposals]
 
 
-def _proposal_card(proposal: Proposal) -> dict[str, Any]:
-    standing = proposal_standing(proposal)
+def _proposal_card(proposal: Proposal, standing: Standing | None = None) -> dict[str, Any]:
+    standing = standing or proposal_standing(proposal)
     return {
         "proposal": proposal,
         "standing": standing,

@@ -405,3 +405,26 @@ def test_the_schema_documents_every_governance_operation(api) -> None:
     error = paths["/api/v1/proposals/{proposal_id}/ballots/"]["post"]["responses"]["403"]
     assert error["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
     assert "fields" in components["ErrorDetail"]["properties"]
+
+
+@pytest.mark.django_db
+def test_the_proposal_list_costs_the_same_queries_whatever_its_length(cast, kenya) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.governance.conftest import opened, rule
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client_for(None).get("/api/v1/proposals/").status_code == 200
+        return len(captured)
+
+    delegate = cast.user("KEN", "delegate")
+    for _ in range(2):
+        opened(council_of(None), delegate, the_rule=rule(weighting="pledge"))
+        opened(council_of(kenya), cast.user("KEN", "council_member"))
+    few = queries()
+    for _ in range(6):
+        opened(council_of(None), delegate, the_rule=rule(weighting="penrose"))
+        opened(council_of(kenya), cast.user("KEN", "council_member"))
+    assert queries() == few <= 5

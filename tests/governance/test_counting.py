@@ -253,6 +253,10 @@ def test_property_what_it_takes_to_pass_is_the_fewest_yes_ballots(case) -> None:
     total = Fraction(sum(roster.values()), 10**6)
     prospect = counting.prospect(rule_, result, total, len(roster), weights_left=left)
     assert prospect.yes_seats_needed == oracle_fewest_yes(the_rule, roster, ballots)
+    # the quorum's gap in whole micro-units: the least weight that can still close it
+    gap = max(Fraction(0), rule_.quorum * total - result.weight_voted)
+    assert gap <= prospect.quorum_weight_needed < gap + Fraction(1, 10**6)
+    assert counting.weight_text(prospect.quorum_weight_needed)
     if the_rule["weighting"] == "equal":
         uniform = counting.prospect(
             rule_, result, total, len(roster), seats_left=len(left), uniform_weight=ONE
