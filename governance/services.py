@@ -435,7 +435,7 @@ def proposal_update(*, proposal: Proposal, fields: ProposalFields, actor: Princi
 def _lock(proposal: Proposal) -> Proposal:
     return (
         Proposal.objects.select_for_update(of=("self",))
-        .select_related("council", "project")
+        .select_related("council__nation", "project")
         .get(pk=proposal.pk)
     )
 
@@ -581,19 +581,32 @@ class CastBallot:
 
 
 def _roster_entries_of(principal: Principal, proposal: Proposal) -> list[RosterEntry]:
-    """The roster entries whose seat the principal holds now and may vote for."""
-    seats = seats_held(principal, proposal.council)
-    allowed = []
-    for seat in seats:
-        if proposal.council.is_global_council:
-            ok = may(principal, "global_ballots:cast", nation=seat.member_nation_id)
-        else:
-            ok = may(principal, "ballots:cast", nation=proposal.council.nation_id)
-        if ok:
-            allowed.append(seat.pk)
-    if not allowed:
+    """The roster entries whose seat the principal holds now and may vote for (one query)."""
+    if not principal.is_authenticated:
         return []
-    return list(RosterEntry.objects.filter(proposal=proposal, seat_id__in=allowed))
+    council = proposal.council
+    role = Role.DELEGATE if council.is_global_council else Role.COUNCIL_MEMBER
+    grants = [
+        m.assignment_id
+        for m in principal.memberships
+        if m.role == role and (council.is_global_council or m.nation_id == council.nation_id)
+    ]
+    if not grants:
+        return []
+    entries = list(
+        RosterEntry.objects.filter(proposal=proposal, seat__holder_id__in=grants).select_related(
+            "seat"
+        )
+    )
+    allowed = []
+    for entry in entries:
+        if council.is_global_council:
+            ok = may(principal, "global_ballots:cast", nation=entry.seat.member_nation_id)
+        else:
+            ok = may(principal, "ballots:cast", nation=council.nation_id)
+        if ok:
+            allowed.append(entry)
+    return allowed
 
 
 def ballot_cast(
@@ -606,13 +619,14 @@ def ballot_cast(
     if not actor.is_authenticated:
         raise Forbidden("sign in to vote")
     with owner_scope(proposal.nation_id), transaction.atomic():
-        locked = _lock(proposal)
-        if locked.status != ProposalStatus.OPEN:
-            if seats_held(actor, locked.council) or _roster_entries_of(actor, locked):
-                raise Conflict(f"the vote is not open: the proposal is {locked.status}")
-            raise Forbidden("you hold no seat of this council")
-        entries = _roster_entries_of(actor, locked)
+        # Who may vote for which seat is decided before taking the proposal's lock (the roster
+        # is frozen): the lock, which serialises the proposal's ballots, is held only for the
+        # few statements that must be (status, the seat's ballot, the log, the counters).
+        entries = _roster_entries_of(actor, proposal)
         if not entries:
+            current = Proposal.objects.select_related("council").get(pk=proposal.pk)
+            if seats_held(actor, current.council) and current.status != ProposalStatus.OPEN:
+                raise Conflict(f"the vote is not open: the proposal is {current.status}")
             raise Forbidden("you hold no seat on this proposal's roster (frozen when it opened)")
         if seat_code:
             entries = [entry for entry in entries if entry.seat_code == seat_code]
@@ -623,6 +637,9 @@ def ballot_cast(
                 "you hold several seats",
                 fields={"seat": [f"name one of {', '.join(e.seat_code for e in entries)}"]},
             )
+        locked = _lock(proposal)
+        if locked.status != ProposalStatus.OPEN:
+            raise Conflict(f"the vote is not open: the proposal is {locked.status}")
         entry = entries[0]
         now = timezone.now()
         if now >= locked.closes_at:
