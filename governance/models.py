@@ -367,8 +367,11 @@ class Ballot(NationOrGlobalOwned):
             ),
         ]
         indexes = [
-            # the tally's aggregate reads this index only (an index-only scan on PostgreSQL)
-            models.Index(fields=["proposal", "choice", "weight_micro"], name="ballot_tally")
+            # the tally's aggregate reads this index only (an index-only scan on PostgreSQL):
+            # the nation too, since the tenancy manager filters on it
+            models.Index(
+                fields=["proposal", "nation", "choice", "weight_micro"], name="ballot_tally_scoped"
+            )
         ]
 
     def __str__(self) -> str:
