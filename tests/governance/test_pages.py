@@ -280,3 +280,17 @@ def test_drafts_render_for_their_council(cast, kenya) -> None:
         == 200
     )
     assert browser(cast.user("KEN", "citizen")).get(f"/proposals/{proposal.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_governance_read_only_and_never_a_ballot(cast, kenya) -> None:
+    proposal = opened(council_of(kenya), cast.user("KEN", "council_member"), secret_ballot=True)
+    admin = browser(cast.platform_admin)
+    for model in ("council", "seat", "proposal", "votelogentry"):
+        assert admin.get(f"/admin/governance/{model}/").status_code == 200, model
+    assert admin.get(f"/admin/governance/proposal/{proposal.pk}/change/").status_code == 200
+    assert admin.get("/admin/governance/ballot/").status_code == 404
+    assert admin.get(f"/admin/governance/proposal/{proposal.pk}/delete/").status_code == 403
+    assert browser(cast.user("KEN", "nation_admin")).get(
+        "/admin/governance/council/"
+    ).status_code in (302, 403)
