@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 from .selectors import unread_count
@@ -13,4 +14,7 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"inbox_unread": unread_count(user=user)}
+    try:
+        return {"inbox_unread": unread_count(user=user)}
+    except DatabaseError:  # the error pages render without the database, the header too
+        return {}

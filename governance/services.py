@@ -1010,12 +1010,11 @@ def notification_email_send(*, notification_id: int) -> bool:
         ).exists()
         if not notification.email_wanted or muted or not user.is_active or not user.email:
             return False
-        host = next((h for h in settings.ALLOWED_HOSTS if h and not h.startswith(("[", "."))), "")
-        link = f"https://{host}{notification.url}" if host else notification.url
+        portal = settings.PORTAL_URL
         send_mail(
             subject=f"[Covenant] {notification.title}",
-            message=f"{notification.text}\n\n{link}\n\nMute these messages in the portal: "
-            "/notifications/",
+            message=f"{notification.text}\n\n{portal}{notification.url}\n\n"
+            f"Mute these messages in the portal: {portal}/notifications/",
             from_email=None,
             recipient_list=[user.email],
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 from covenant.access.principal import principal_of_request
@@ -18,7 +19,11 @@ def identity(request: HttpRequest) -> dict[str, Any]:
         return {}
     principal = principal_of_request(request)
     by_nation: dict[str, list[str]] = {}
-    for membership in principal.memberships:
+    try:
+        memberships = principal.memberships
+    except DatabaseError:  # the error pages render without the database, the header too
+        return {}
+    for membership in memberships:
         by_nation.setdefault(membership.nation_iso3, []).append(Role(membership.role).label)
     return {
         "identity": {

@@ -217,6 +217,8 @@ elif _email.scheme in {"smtp", "smtps"}:
     EMAIL_USE_TLS = parse_qs(_email.query).get("tls", ["0"])[0] in {"1", "true"}
 else:
     raise ValueError(f"EMAIL_URL scheme {_email.scheme!r} is not one of console, file, smtp, smtps")
+# Where people reach the portal, for links in e-mails sent by jobs (which have no request).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Covenant portal <no-reply@covenant.invalid>"
 )

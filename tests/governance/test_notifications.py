@@ -41,7 +41,7 @@ def test_opening_a_vote_tells_every_member_in_the_inbox_and_by_email(
         assert inbox(member) == [("opened", "Vote open: Water charter")]
     assert sorted(message.to[0] for message in mail.outbox) == sorted(m.email for m in members)
     assert mail.outbox[0].subject == "[Covenant] Vote open: Water charter"
-    assert f"/proposals/{proposal.pk}/" in mail.outbox[0].body
+    assert f"http://127.0.0.1:8000/proposals/{proposal.pk}/" in mail.outbox[0].body
     assert all(n.emailed_at for n in Notification.objects.all())
     # every job went through the outbox and was sent
     assert OutboxMessage.objects.filter(dispatched_at__isnull=True).count() == 0
