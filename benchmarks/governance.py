@@ -51,14 +51,14 @@ def database_url() -> str:
 
 
 def child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URLS"}
+    from benchmarks.run import child_env as core_env
+
+    env = core_env()
+    env.pop("COVENANT_BENCH")
     env.update(
-        DJANGO_SETTINGS_MODULE="covenant.settings.base",
         DATABASE_URL=database_url(),
         REDIS_URL=REDIS_URL,
-        DEBUG="0",
         LOG_LEVEL="WARNING",  # no INFO line per request (a principal's own roles) under load
-        PYTHONUNBUFFERED="1",
     )
     return env
 
@@ -74,18 +74,18 @@ def fail(message: str) -> None:
 
 def phase(name: str, *args: str) -> dict[str, Any]:
     """Run a phase of this file in a child process configured for the bench database."""
+    out = run_child([sys.executable, __file__, "--phase", name, *args], what=f"phase {name}")
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def run_child(command: list[str], *, what: str) -> str:
     done = subprocess.run(
-        [sys.executable, __file__, "--phase", name, *args],
-        cwd=ROOT,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        check=False,
+        command, cwd=ROOT, env=child_env(), capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         print(done.stdout[-3000:], done.stderr[-6000:], sep="\n", file=sys.stderr)
-        fail(f"phase {name} failed (exit {done.returncode})")
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+        fail(f"{what} failed (exit {done.returncode})")
+    return done.stdout
 
 
 # --- Phases, in a configured Django process -------------------------------------------------------
@@ -529,17 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     load_average = " ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"  machine      {os.cpu_count()} cores, load average {load_average}", flush=True)
     step("migrate")
-    done = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        print(done.stderr[-4000:], file=sys.stderr)
-        fail("migrate failed")
+    run_child([sys.executable, "manage.py", "migrate", "--noinput"], what="migrate")
     step(f"generate a vote of {SMALL_VOTE:,} and one of {args.ballots:,} ballots (SQL)")
     generated = phase("generate", str(args.ballots))
     step(f"generated in {generated['generate_s']:.1f} s; tally and live reads")

@@ -187,18 +187,7 @@ def _fields(
         project = project_get(project_id=data["project"])
         if project is None:
             raise Invalid("no such project", fields={"project": ["no such project"]})
-    return ProposalFields(
-        kind=data["kind"],
-        title=data["title"],
-        body=data.get("body") or "",
-        project=project,
-        amount_usd=data.get("amount_usd"),
-        rule=the_rule,
-        opens_at=data.get("opens_at"),
-        closes_at=data["closes_at"],
-        secret_ballot=data.get("secret_ballot", False),
-        hide_results_until_close=data.get("hide_results_until_close", False),
-    )
+    return ProposalFields.of(data, rule=the_rule, project=project)
 
 
 class _WritesNeedLogin(CovenantAPIView):

@@ -250,16 +250,22 @@ def may_read_drafts(principal: Principal, council: Council) -> bool:
     return may(principal, "proposals:read_drafts", nation=council.nation_id)
 
 
-def seats_held(principal: Principal, council: Council) -> list[Seat]:
-    """The seats of `council` the principal holds now (through their active grants)."""
+def _seating_grants(principal: Principal, council: Council) -> list[int]:
+    """The principal's active grants that seat them in `council` (council member of its
+    nation; delegate of any nation, for the Global Council)."""
     if not principal.is_authenticated:
         return []
     role = Role.DELEGATE if council.is_global_council else Role.COUNCIL_MEMBER
-    grants = [
+    return [
         m.assignment_id
         for m in principal.memberships
         if m.role == role and (council.is_global_council or m.nation_id == council.nation_id)
     ]
+
+
+def seats_held(principal: Principal, council: Council) -> list[Seat]:
+    """The seats of `council` the principal holds now (through their active grants)."""
+    grants = _seating_grants(principal, council)
     if not grants:
         return []
     with owner_scope(council.nation_id):
@@ -303,6 +309,24 @@ class ProposalFields:
     opens_at: dt.datetime | None = None
     secret_ballot: bool = False
     hide_results_until_close: bool = False
+
+    @classmethod
+    def of(
+        cls, data: dict[str, Any], *, rule: counting.Rule, project: Project | None
+    ) -> ProposalFields:
+        """From parsed input (the API's or the page's form), with its rule and project."""
+        return cls(
+            kind=data["kind"],
+            title=data["title"],
+            body=data.get("body") or "",
+            project=project,
+            amount_usd=data.get("amount_usd"),
+            rule=rule,
+            opens_at=data.get("opens_at"),
+            closes_at=data["closes_at"],
+            secret_ballot=bool(data.get("secret_ballot")),
+            hide_results_until_close=bool(data.get("hide_results_until_close")),
+        )
 
 
 def _checked_fields(council: Council, fields: ProposalFields, now: dt.datetime) -> dict[str, Any]:
@@ -582,15 +606,8 @@ class CastBallot:
 
 def _roster_entries_of(principal: Principal, proposal: Proposal) -> list[RosterEntry]:
     """The roster entries whose seat the principal holds now and may vote for (one query)."""
-    if not principal.is_authenticated:
-        return []
     council = proposal.council
-    role = Role.DELEGATE if council.is_global_council else Role.COUNCIL_MEMBER
-    grants = [
-        m.assignment_id
-        for m in principal.memberships
-        if m.role == role and (council.is_global_council or m.nation_id == council.nation_id)
-    ]
+    grants = _seating_grants(principal, council)
     if not grants:
         return []
     entries = list(

@@ -261,18 +261,7 @@ class ProposalForm(forms.Form):
             if project is None:
                 self.add_error("project", "no such project")
                 raise counting.RuleError("project", "no such project")
-        return ProposalFields(
-            kind=data["kind"],
-            title=data["title"],
-            body=data.get("body") or "",
-            project=project,
-            amount_usd=data.get("amount_usd"),
-            rule=rule,
-            opens_at=data.get("opens_at"),
-            closes_at=data["closes_at"],
-            secret_ballot=bool(data.get("secret_ballot")),
-            hide_results_until_close=bool(data.get("hide_results_until_close")),
-        )
+        return ProposalFields.of(data, rule=rule, project=project)
 
 
 def _add_domain_errors(form: forms.Form, error: DomainError) -> None:
