@@ -31,12 +31,10 @@ def _share(value: Fraction) -> str:
 
 
 def weight_words(value: Fraction, *, weighting: str) -> str:
-    if weighting == "equal":
-        return (
-            f"{value.numerator // value.denominator:,} seats"
-            if value.denominator == 1
-            else (counting.weight_text(value))
-        )
+    """Seats when every seat weighs 1 ("1 seat", "3 seats"), else the weight."""
+    if weighting == "equal" and value.denominator == 1:
+        seats = value.numerator
+        return f"{seats:,} seat" if seats == 1 else f"{seats:,} seats"
     return f"weight {counting.weight_text(value)}"
 
 

@@ -90,7 +90,7 @@ def test_a_member_votes_and_sees_the_receipt_and_the_tally_without_a_reload(
     expect(page.locator("#ballot-panel")).to_contain_text("Your ballot is cast.")
     standing = page.locator(f"#standing-{vote['proposal'].pk}")
     expect(standing).to_contain_text("1 of 3 seats have voted")
-    expect(standing).to_contain_text("Yes 1 seats")
+    expect(standing).to_contain_text("Yes 1 seat,")
     assert page.evaluate("window.__marker") == "same page"  # no reload
     from covenant.nations.tenancy import all_nations
     from governance.models import Ballot
@@ -116,7 +116,7 @@ def test_voting_with_the_keyboard_alone(live_server: Any, page: Any, vote: dict[
     assert page.evaluate("document.activeElement.textContent.trim()") == "Cast ballot"
     page.keyboard.press("Enter")
     expect(page.locator("#ballot-panel .my-choice")).to_have_text("No")
-    expect(page.locator(f"#standing-{vote['proposal'].pk}")).to_contain_text("no 1 seats")
+    expect(page.locator(f"#standing-{vote['proposal'].pk}")).to_contain_text("no 1 seat,")
 
 
 def test_no_serious_accessibility_violation_on_the_governance_pages(
