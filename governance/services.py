@@ -889,10 +889,12 @@ def proposals_due(*, now: dt.datetime) -> dict[str, list[tuple[int, int | None]]
         }
 
 
-def proposals_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
+def proposals_tick(*, now: dt.datetime | None = None, actor: Principal = BEAT) -> dict[str, int]:
     """The beat, every minute: open what is scheduled to open, close what is due, queue the
     24-hour reminders. Safe beside people acting at the same moment: each transition locks
     the proposal and re-checks its status; a Conflict means someone was first."""
+    if not actor.is_system:
+        raise Forbidden("the schedule is kept by the system (the beat, an operator)")
     now = now or timezone.now()
     due = proposals_due(now=now)
     done = {"opened": 0, "closed": 0, "reminded": 0, "skipped": 0}
@@ -906,7 +908,7 @@ def proposals_tick(*, now: dt.datetime | None = None) -> dict[str, int]:
             if proposal is None:
                 continue
             try:
-                service(proposal=proposal, actor=BEAT)
+                service(proposal=proposal, actor=actor)
                 done[counter] += 1
             except Conflict:
                 done["skipped"] += 1

@@ -357,3 +357,24 @@ def test_a_person_and_the_beat_closing_together_close_once(cast, kenya, kenyan_c
     assert proposals_tick(now=proposal.closes_at + dt.timedelta(seconds=1))["closed"] == 0
     with nation_scope(kenya):
         assert VoteLogEntry.objects.filter(proposal=proposal, event="close").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_operator_runs_the_schedule_by_hand(cast, kenya, kenyan_council) -> None:
+    from io import StringIO
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    from covenant.audit.models import AuditEntry
+
+    proposal = opened(kenyan_council, cast.user("KEN", "council_member"), hours=1)
+    out = StringIO()
+    later = proposal.closes_at + dt.timedelta(seconds=1)
+    with mock.patch("governance.services.timezone.now", return_value=later):
+        call_command("governance_tick", stdout=out)
+    assert "closed 1" in out.getvalue()
+    closing = AuditEntry.objects.filter(action="proposal.closed").get()
+    assert closing.actor == "system:operator"
+    with pytest.raises(Forbidden):
+        proposals_tick(actor=Principal(user=cast.user("KEN", "council_member")))
