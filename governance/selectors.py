@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from covenant.access.models import RoleStatus
 from covenant.access.principal import Principal, may
 from covenant.access.roles import Role
 from covenant.accounts.models import User
@@ -42,7 +43,7 @@ def council_list(*, nation: Nation | None = None) -> QuerySet[Council]:
     """Every council (the Global Council first, then by nation), with its held seats counted."""
     with all_nations(reason="the public directory of councils"):
         councils = Council.objects.select_related("nation").annotate(
-            seat_count=Count("seats", filter=Q(seats__holder__isnull=False))
+            seat_count=Count("seats", filter=Q(seats__holder__status=RoleStatus.ACTIVE))
         )
     if nation is not None:
         councils = councils.filter(nation=nation)
@@ -65,7 +66,7 @@ def council_seats(*, council: Council) -> list[Seat]:
     """The council's held seats, in code order."""
     with owner_scope(council.nation_id):
         return list(
-            Seat.objects.filter(council=council, holder__isnull=False)
+            Seat.objects.filter(council=council, holder__status=RoleStatus.ACTIVE)
             .select_related("member_nation", "holder__user")
             .order_by("code")
         )

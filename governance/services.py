@@ -501,7 +501,7 @@ def _log_append(
 def _roster_rows(proposal: Proposal) -> list[RosterEntry]:
     """The council's seats held now, with their weights under the proposal's rule."""
     seats = list(
-        Seat.objects.filter(council=proposal.council, holder__isnull=False)
+        Seat.objects.filter(council=proposal.council, holder__status=RoleStatus.ACTIVE)
         .select_related("holder__user", "member_nation")
         .order_by("code")
     )

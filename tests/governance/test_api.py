@@ -428,3 +428,71 @@ def test_the_proposal_list_costs_the_same_queries_whatever_its_length(cast, keny
         opened(council_of(None), delegate, the_rule=rule(weighting="penrose"))
         opened(council_of(kenya), cast.user("KEN", "council_member"))
     assert queries() == few <= 5
+
+
+@pytest.mark.django_db
+def test_hostile_input_gets_a_4xx_never_a_500(cast, kenya) -> None:
+    council = council_of(kenya)
+    member = client_for(cast.user("KEN", "council_member"))
+    pid = create(member, council.pk).json()["id"]
+    huge = "9" * 30
+    for method, url, body in [
+        ("get", f"/api/v1/proposals/{huge}/", None),
+        ("get", f"/api/v1/proposals/{huge}/tally/", None),
+        ("post", f"/api/v1/proposals/{huge}/ballots/", {"choice": "yes"}),
+        ("get", f"/api/v1/councils/{huge}/", None),
+        ("get", f"/api/v1/proposals/?council={huge}", None),
+        ("post", f"/api/v1/councils/{council.pk}/proposals/", {"rule": "simple"}),
+        (
+            "post",
+            f"/api/v1/councils/{council.pk}/proposals/",
+            {"kind": "resolution", "title": "x", "closes_at": "9999-12-31T23:59:59Z"},
+        ),
+        (
+            "post",
+            f"/api/v1/councils/{council.pk}/proposals/",
+            {
+                "kind": "budget",
+                "title": "x",
+                "closes_at": when(5),
+                "project": huge,
+                "amount_usd": "1.00",
+            },
+        ),
+        ("patch", f"/api/v1/proposals/{pid}/", {"rule": {"quorum": "\u0000"}}),
+        ("patch", f"/api/v1/proposals/{pid}/", {"kind": "budget"}),
+        ("patch", f"/api/v1/proposals/{pid}/", {"title": "é" * 300}),
+        ("post", f"/api/v1/proposals/{pid}/ballots/", {"choice": "yes", "seat": "x" * 500}),
+        ("post", f"/api/v1/proposals/{pid}/ballots/", {"choice": None}),
+        ("post", f"/api/v1/councils/{council.pk}/seats/{'x' * 300}/chair/", {"chair": "maybe"}),
+        ("patch", "/api/v1/notifications/settings/", {"muted": "loud"}),
+        ("post", f"/api/v1/notifications/{huge}/read/", None),
+    ]:
+        response = (
+            getattr(member, method)(url, body, format="json")
+            if body is not None
+            else getattr(member, method)(url)
+        )
+        assert 400 <= response.status_code < 500, (method, url, response.status_code)
+        assert response.json()["error"]["message"]
+    # control characters are dropped from filters: nothing left, no filter
+    assert member.get("/api/v1/proposals/?status=%00").status_code == 200
+    assert member.get("/api/v1/councils/?nation=%00%27").status_code in (200, 400)
+    from django.test import Client
+
+    page = Client()
+    page.force_login(cast.user("KEN", "council_member"))
+    for url in (
+        f"/proposals/{huge}/",
+        f"/councils/{huge}/",
+        f"/proposals/{huge}/standing/",
+        "/dashboard/?region=%00",
+    ):
+        assert page.get(url).status_code in (200, 404), url
+    assert page.post(f"/proposals/{huge}/ballot/", {"choice": "yes"}).status_code == 404
+    assert (
+        page.post(
+            f"/councils/{council.pk}/", {"closes_at": "garbage", "quorum": "x" * 99}
+        ).status_code
+        == 400
+    )
