@@ -247,7 +247,7 @@ class ProposalForm(forms.Form):
                     "quorum": data["quorum"].strip(),
                     "threshold": data["threshold"],
                     "base": data["base"],
-                    "weighting": data["weighting"],
+                    "weighting": data.get("weighting") or "equal",
                     "double_majority": (data.get("double_majority") or "").strip() or None,
                 }
             )
@@ -287,6 +287,8 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
         form = ProposalForm(initial=initial)
         if request.method == "POST":
             form = ProposalForm(request.POST)
+        if not council.is_global_council:  # a National Council weighs every seat equally
+            del form.fields["weighting"]
             if form.is_valid():
                 try:
                     proposal = proposal_create(
