@@ -284,23 +284,25 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
         initial = {
             "closes_at": (timezone.now() + dt.timedelta(days=7)).replace(second=0, microsecond=0)
         }
-        form = ProposalForm(initial=initial)
-        if request.method == "POST":
-            form = ProposalForm(request.POST)
+        form = (
+            ProposalForm(request.POST)
+            if request.method == "POST"
+            else ProposalForm(initial=initial)
+        )
         if not council.is_global_council:  # a National Council weighs every seat equally
             del form.fields["weighting"]
-            if form.is_valid():
-                try:
-                    proposal = proposal_create(
-                        council=council, fields=form.fields_for_service(), actor=principal
-                    )
-                except counting.RuleError:
-                    pass
-                except DomainError as error:
-                    _add_domain_errors(form, error)
-                else:
-                    messages.success(request, "Your draft is saved. Open it when it is ready.")
-                    return HttpResponseRedirect(reverse("proposal", args=[proposal.pk]))
+        if request.method == "POST" and form.is_valid():
+            try:
+                proposal = proposal_create(
+                    council=council, fields=form.fields_for_service(), actor=principal
+                )
+            except counting.RuleError:
+                pass  # the form has the error
+            except DomainError as error:
+                _add_domain_errors(form, error)
+            else:
+                messages.success(request, "Your draft is saved. Open it when it is ready.")
+                return HttpResponseRedirect(reverse("proposal", args=[proposal.pk]))
     elif request.method == "POST":
         raise Http404("only the council's members draft proposals here")
     proposals = list(proposal_list(principal=principal, council=council)[:100])

@@ -294,3 +294,31 @@ def test_the_admin_shows_governance_read_only_and_never_a_ballot(cast, kenya) ->
     assert browser(cast.user("KEN", "nation_admin")).get(
         "/admin/governance/council/"
     ).status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_only_the_global_councils_form_offers_weights(cast, kenya) -> None:
+    national = text(
+        browser(cast.user("KEN", "council_member")).get(f"/councils/{council_of(kenya).pk}/")
+    )
+    assert "Draft a proposal" in national and 'name="weighting"' not in national
+    delegate = browser(cast.user("KEN", "delegate"))
+    global_page = text(delegate.get(f"/councils/{council_of(None).pk}/"))
+    assert 'name="weighting"' in global_page
+    created = delegate.post(
+        f"/councils/{council_of(None).pk}/",
+        {
+            "title": "Weighted by pledge",
+            "kind": "resolution",
+            "quorum": "0.5",
+            "threshold": "simple",
+            "base": "cast",
+            "weighting": "pledge",
+            "closes_at": soon(),
+        },
+    )
+    assert created.status_code == 302
+    from covenant.nations.tenancy import global_scope
+
+    with global_scope():
+        assert Proposal.objects.get(title="Weighted by pledge").weighting == "pledge"
