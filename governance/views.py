@@ -83,7 +83,11 @@ STANDING_POLL = "every 5s"
 
 def register() -> None:
     """Hooks into the core: the ledger links an allocation's source to its proposal."""
-    register_source_link("proposal", lambda rest: reverse("proposal", args=[int(rest)]))
+    register_source_link("proposal", _proposal_link)
+
+
+def _proposal_link(rest: str) -> str:
+    return reverse("proposal", args=[int(rest)]) if rest.isdigit() else ""
 
 
 # --- The dashboard -------------------------------------------------------------------------------

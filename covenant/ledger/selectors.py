@@ -170,4 +170,4 @@ def register_source_link(prefix: str, link: Callable[[str], str]) -> None:
 def source_link(source: str) -> str | None:
     prefix, _, rest = source.partition(":")
     link = _source_links.get(prefix)
-    return link(rest) if link is not None and rest else None
+    return (link(rest) or None) if link is not None and rest else None

@@ -132,3 +132,11 @@ def test_nobody_but_the_governance_system_posts_an_allocation(cast, kenya) -> No
                 actor=person,
                 on=__import__("datetime").date(2026, 1, 1),
             )
+
+
+def test_an_allocations_source_links_to_its_proposal_page() -> None:
+    from covenant.ledger.selectors import source_link
+
+    assert source_link("proposal:7") == "/proposals/7/"
+    assert source_link("proposal:seven") is None  # never an error on a project's page
+    assert source_link("project:7") is None and source_link("") is None
