@@ -6,7 +6,13 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("councils/", views.councils_page, name="councils"),
     path("councils/<int:council_id>/", views.council_page, name="council"),
+    path(
+        "councils/<int:council_id>/seats/<str:code>/chair/",
+        views.council_chair,
+        name="council-chair",
+    ),
     path("proposals/<int:proposal_id>/", views.proposal_page, name="proposal"),
+    path("proposals/<int:proposal_id>/edit/", views.proposal_edit, name="proposal-edit"),
     path(
         "proposals/<int:proposal_id>/standing/",
         views.proposal_standing_fragment,

@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from covenant.access.principal import principal_of_request
+from covenant.access.principal import may, principal_of_request
 from covenant.dashboard import dashboard_parts
 from covenant.errors import DomainError
 from covenant.ledger.selectors import ledger_totals_by_nation, register_source_link
@@ -67,6 +67,7 @@ from .selectors import (
 from .services import (
     ProposalFields,
     ballot_cast,
+    chair_set,
     may_propose,
     may_steer,
     notification_settings_update,
@@ -74,6 +75,7 @@ from .services import (
     proposal_close,
     proposal_create,
     proposal_open,
+    proposal_update,
     proposal_withdraw,
 )
 
@@ -326,12 +328,36 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
         {
             "council": council,
             "seats": council_seats(council=council),
+            "may_designate": may(principal, "roles:grant", nation=council.nation_id),
             "by_status": by_status,
             "has_proposals": bool(proposals),
             "form": form,
         },
         status=status_code,
     )
+
+
+@require_POST
+def council_chair(request: HttpRequest, council_id: int, code: str) -> HttpResponse:
+    """Designate a chair, or undo it (the nation's admins; platform admins)."""
+    council = council_get(council_id=council_id)
+    seat = (
+        next((s for s in council_seats(council=council) if s.code == code), None)
+        if council
+        else None
+    )
+    if council is None or seat is None:
+        raise Http404("no such seat")
+    chair = request.POST.get("chair") == "1"
+    try:
+        chair_set(seat=seat, chair=chair, actor=principal_of_request(request))
+    except DomainError as error:
+        messages.error(request, f"Not done: {error.message}")
+    else:
+        messages.success(
+            request, f"Seat {code} {'chairs' if chair else 'no longer chairs'} the council."
+        )
+    return HttpResponseRedirect(reverse("council", args=[council.pk]) + "#seats-heading")
 
 
 # --- A proposal ----------------------------------------------------------------------------------
@@ -418,6 +444,60 @@ def proposal_ballot(request: HttpRequest, proposal_id: int) -> HttpResponse:
     context["ballot_error"] = error
     context["just_cast"] = error is None
     return render(request, "governance/_ballot_response.html", context, status=status)
+
+
+def _form_initial(proposal: Proposal) -> dict[str, Any]:
+    rule = proposal.rule.to_json()
+    return {
+        "title": proposal.title,
+        "body": proposal.body,
+        "kind": proposal.kind,
+        "project": proposal.project_id,
+        "amount_usd": proposal.amount_usd,
+        "quorum": rule["quorum"],
+        "threshold": proposal.threshold,
+        "base": proposal.base,
+        "weighting": proposal.weighting,
+        "double_majority": rule["double_majority"] or "",
+        "opens_at": proposal.opens_at,
+        "closes_at": proposal.closes_at,
+        "secret_ballot": proposal.secret_ballot,
+        "hide_results_until_close": proposal.hide_results_until_close,
+    }
+
+
+def proposal_edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """Edit a draft (its proposer or a chair): text, rule and dates, until it opens."""
+    principal = principal_of_request(request)
+    try:
+        proposal = proposal_get(principal=principal, proposal_id=proposal_id)
+    except DomainError:
+        raise Http404("no such proposal") from None
+    if proposal.status != ProposalStatus.DRAFT or not may_steer(principal, proposal):
+        raise Http404("only its proposer or a chair edits a draft")
+    form = (
+        ProposalForm(request.POST)
+        if request.method == "POST"
+        else ProposalForm(initial=_form_initial(proposal))
+    )
+    if not proposal.council.is_global_council:
+        del form.fields["weighting"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal_update(proposal=proposal, fields=form.fields_for_service(), actor=principal)
+        except counting.RuleError:
+            pass  # the form has the error
+        except DomainError as error:
+            _add_domain_errors(form, error)
+        else:
+            messages.success(request, "The draft is saved.")
+            return HttpResponseRedirect(reverse("proposal", args=[proposal.pk]))
+    return render(
+        request,
+        "governance/proposal_edit.html",
+        {"proposal": proposal, "council": proposal.council, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST

@@ -122,6 +122,9 @@ def walk(v: dict) -> list[tuple[str, str, object, set[int]]]:
         ("post", f"/proposals/{v['open']}/close/", {}, {302}),
         ("post", f"/proposals/{v['open']}/ballot/", {"choice": "no"}, {302}),
         ("post", f"/councils/{v['council']}/", {"title": "Mole"}, {302, 404}),
+        ("post", f"/councils/{v['council']}/seats/{v['seat']}/chair/", {"chair": "1"}, {302}),
+        ("get", f"/proposals/{v['draft']}/edit/", None, hidden),
+        ("post", f"/proposals/{v['draft']}/edit/", {"title": "Mole"}, hidden),
     ]
 
 

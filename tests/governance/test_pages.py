@@ -322,3 +322,76 @@ def test_only_the_global_councils_form_offers_weights(cast, kenya) -> None:
 
     with global_scope():
         assert Proposal.objects.get(title="Weighted by pledge").weighting == "pledge"
+
+
+@pytest.mark.django_db
+def test_admins_designate_chairs_on_the_council_page(cast, kenya) -> None:
+    from governance.models import Seat
+
+    council = council_of(kenya)
+    with nation_scope(kenya):
+        seat = Seat.objects.get(council=council)
+    admin = browser(cast.user("KEN", "nation_admin"))
+    assert "Make chair" in text(admin.get(f"/councils/{council.pk}/"))
+    assert "Make chair" not in text(
+        browser(cast.user("KEN", "council_member")).get(f"/councils/{council.pk}/")
+    )
+    url = f"/councils/{council.pk}/seats/{seat.code}/chair/"
+    refused = browser(cast.user("KEN", "council_member")).post(url, {"chair": "1"}, follow=True)
+    assert "Not done" in text(refused)
+    admin.post(url, {"chair": "1"})
+    seat.refresh_from_db()
+    assert seat.is_chair
+    assert "Remove as chair" in text(admin.get(f"/councils/{council.pk}/"))
+    admin.post(url, {"chair": "0"})
+    seat.refresh_from_db()
+    assert not seat.is_chair
+    assert (
+        admin.post(f"/councils/{council.pk}/seats/NOPE/chair/", {"chair": "1"}).status_code == 404
+    )
+
+
+@pytest.mark.django_db
+def test_the_proposer_edits_a_draft_on_its_page(cast, kenya) -> None:
+    member = cast.user("KEN", "council_member")
+    proposal = draft(council_of(kenya), member, title="First wording")
+    client = browser(member)
+    page = text(client.get(f"/proposals/{proposal.pk}/"))
+    assert f'href="/proposals/{proposal.pk}/edit/"' in page
+    form = text(client.get(f"/proposals/{proposal.pk}/edit/"))
+    assert 'value="First wording"' in form and 'name="weighting"' not in form
+    bad = client.post(
+        f"/proposals/{proposal.pk}/edit/",
+        {
+            "title": "x",
+            "kind": "resolution",
+            "quorum": "1.5",
+            "threshold": "simple",
+            "base": "cast",
+            "closes_at": soon(),
+        },
+    )
+    assert bad.status_code == 400 and "between 0 and 1" in text(bad)
+    saved = client.post(
+        f"/proposals/{proposal.pk}/edit/",
+        {
+            "title": "Second wording",
+            "kind": "resolution",
+            "quorum": "0.6",
+            "threshold": "two_thirds",
+            "base": "cast",
+            "closes_at": soon(),
+            "body": "Better.",
+        },
+    )
+    assert saved.status_code == 302
+    proposal.refresh_from_db()
+    assert (proposal.title, proposal.threshold, str(proposal.quorum)) == (
+        "Second wording",
+        "two_thirds",
+        "0.600000",
+    )
+    other = browser(add_members(kenya, 1)[0])
+    assert other.get(f"/proposals/{proposal.pk}/edit/").status_code == 404
+    client.post(f"/proposals/{proposal.pk}/open/")
+    assert client.get(f"/proposals/{proposal.pk}/edit/").status_code == 404
