@@ -140,3 +140,21 @@ def test_an_allocations_source_links_to_its_proposal_page() -> None:
     assert source_link("proposal:7") == "/proposals/7/"
     assert source_link("proposal:seven") is None  # never an error on a project's page
     assert source_link("project:7") is None and source_link("") is None
+
+
+@pytest.mark.django_db
+def test_a_reversed_allocation_no_longer_funds_the_project(cast, kenya) -> None:
+    from covenant.ledger.selectors import allocations_for
+    from covenant.ledger.services import entry_reverse
+
+    project = project_in(kenya)
+    member = cast.user("KEN", "council_member")
+    proposal = opened(council_of(kenya), member, kind="budget", project=project, amount_usd="70.00")
+    ballot_cast(proposal=proposal, choice="yes", actor=Principal(user=member))
+    proposal_close(proposal=proposal, actor=Principal(user=member))
+    [entry] = allocations(kenya)
+    entry_reverse(entry=entry, reason="booked twice", actor=Principal(user=cast.platform_admin))
+    [allocation] = allocations_for(nation=kenya, reference=f"project:{project.pk}")
+    assert allocation.reversed and allocation.amount_usd == Decimal("70.00")
+    page = Client().get(f"/projects/{project.pk}/").content.decode()
+    assert "Funded: <strong>$0.00</strong>" in page and "reversed" in page
