@@ -279,3 +279,19 @@ def test_the_bundle_endpoint_serves_what_the_tool_recounts(cast, kenya, voters, 
     assert response["Content-Type"] == "application/json"
     done = recount(response.json(), tmp_path=tmp_path)
     assert done.returncode == 0 and "→ no_quorum" in done.stdout  # 1 of 5 seats: no quorum
+
+
+@pytest.mark.django_db
+def test_the_recount_speaks_json_for_scripts(cast, kenya, voters, tmp_path):
+    proposal = opened(council_of(kenya), voters[0].user)
+    receipts = vote(proposal, voters, [(1, "yes"), (2, "yes"), (3, "abstain")])
+    closed = proposal_close(proposal=proposal, actor=voters[0])
+    done = recount(
+        build_bundle(closed), "--json", "--receipt", receipts[2].receipt, tmp_path=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["ok"] is True and result["problems"] == []
+    assert result["outcome"] == closed.outcome == "passed"
+    assert result["tally"] == build_bundle(closed)["result"]["tally"]
+    assert any("it counted" in line for line in result["receipt"])
