@@ -224,10 +224,10 @@ class PrivacyRequestListView(ListAPIView, CovenantAPIView):
     permission_classes = [IsAuthenticated]
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
         nation = query_nation(self.request)
         status_filter = query_choice(self.request, "status", list(Status.values))
-        overdue = {"true": True, "false": False}.get(str(params.get("overdue", "")).lower())
+        overdue_text = query_choice(self.request, "overdue", ["true", "false"])
+        overdue = None if overdue_text is None else overdue_text == "true"
         return privacy_request_list(
             principal=self.principal, nation=nation, status=status_filter, overdue=overdue
         ).select_related("subject")

@@ -18,9 +18,9 @@ class ComplianceConfig(AppConfig):
         from covenant.dashboard import register_dashboard_part
         from covenant.seeding import register_seed_step
 
-        from . import checks, retention, seed, selectors, tasks  # noqa: F401  (they register)
+        from . import checks, retention, seed, tasks, views  # noqa: F401  (they register)
 
         autodiscover_modules("personal_data")
         retention.register_builtin_rules()
-        register_dashboard_part("overdue_privacy_requests", selectors.overdue_dashboard_part)
+        register_dashboard_part("overdue_privacy_requests", views.overdue_dashboard_html)
         register_seed_step("compliance: privacy requests for the demo", seed.privacy_seed_step)

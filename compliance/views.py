@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -37,6 +38,7 @@ from .models import (
 from .selectors import (
     member_nations,
     nation_queue,
+    overdue_dashboard_part,
     privacy_request_list,
     queue_counts,
     what_we_hold,
@@ -370,3 +372,12 @@ def nation_queue_file(request: HttpRequest, iso3: str) -> HttpResponse:
     else:
         messages.success(request, f"Request #{filed.pk} recorded: due {filed.due_on:%d %B %Y}.")
     return redirect("privacy-queue", iso3=nation.iso3.lower())
+
+
+def overdue_dashboard_html(request: HttpRequest) -> str:
+    """The governance dashboard's part: overdue requests of the nations this admin answers for
+    ("" for everyone else, who has no queue)."""
+    part = overdue_dashboard_part(principal_of_request(request))
+    if part is None:
+        return ""
+    return render_to_string("compliance/_dashboard_overdue.html", {"part": part}, request)

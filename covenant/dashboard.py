@@ -1,29 +1,38 @@
-"""Parts of the governance dashboard that other packages add (compliance adds the overdue privacy
-requests an admin must answer), so that no package imports another: each registers a function of
-the principal that returns its part's context, or None when it has nothing for that person."""
+"""Parts of the governance dashboard (`/dashboard/`) that other packages add without the
+dashboard's package importing them, nor they it: compliance adds "overdue privacy requests"
+for admins, say. A part is a function of the request that returns a fragment of HTML (already
+rendered and escaped, e.g. with `render_to_string`), or "" when it has nothing to show this
+person. Parts are shown in the order they were registered, each in its own section."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
-if TYPE_CHECKING:
-    from covenant.access.principal import Principal
-
-DashboardPart = Callable[["Principal"], dict[str, Any] | None]
-_parts: dict[str, DashboardPart] = {}
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
 
 
-def register_dashboard_part(name: str, part: DashboardPart) -> None:
-    """Add (or replace, by name) a part of the dashboard."""
-    _parts[name] = part
+@dataclass(frozen=True)
+class DashboardPart:
+    name: str  # a stable id: "compliance.overdue_requests"
+    render: Callable[[HttpRequest], str]
 
 
-def dashboard_parts(principal: Principal) -> dict[str, dict[str, Any]]:
-    """Every part that has something for this principal, by name."""
-    found: dict[str, dict[str, Any]] = {}
-    for name, part in _parts.items():
-        context = part(principal)
-        if context is not None:
-            found[name] = context
-    return found
+_parts: list[DashboardPart] = []
+
+
+def register_dashboard_part(name: str, render: Callable[[HttpRequest], str]) -> None:
+    """Add a part to the dashboard (idempotent by name)."""
+    if all(part.name != name for part in _parts):
+        _parts.append(DashboardPart(name, render))
+
+
+def dashboard_parts(request: HttpRequest) -> list[tuple[str, SafeString]]:
+    """The (name, HTML) of every part that has something to show to this request's person."""
+    shown = []
+    for part in _parts:
+        html = part.render(request)
+        if html:
+            shown.append((part.name, mark_safe(html)))  # noqa: S308  (rendered by a template)
+    return shown

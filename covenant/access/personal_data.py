@@ -9,17 +9,24 @@ from covenant.personal_data import ErasureContext, Strategy, Subject, declare
 
 
 def _end_roles(subject: Subject, context: ErasureContext) -> int:
-    """The person's live assignments end (revoked, as history); the rows stay and lead to the
-    anonymised account. Grants they made for others are left as they are."""
+    """The person's live assignments end through the same service as any revocation (audited,
+    and what follows a revocation follows: a council seat is vacated, a delegate's place freed);
+    the rows stay and lead to the anonymised account. Grants they made for others stay."""
     from .models import RoleAssignment, RoleStatus
+    from .principal import Principal
+    from .services import role_revoke
 
     if subject.user_id is None:
         return 0
-    return int(
+    live = list(
         RoleAssignment.objects.filter(user_id=subject.user_id)
         .exclude(status=RoleStatus.REVOKED)
-        .update(status=RoleStatus.REVOKED, revoked_at=timezone.now())
+        .select_related("nation", "user")
     )
+    eraser = Principal.system("compliance")
+    for assignment in live:
+        role_revoke(assignment=assignment, actor=eraser)
+    return len(live)
 
 
 declare(

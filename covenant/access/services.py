@@ -22,6 +22,7 @@ from covenant.nations.tenancy import nation_scope
 from .models import ApiKey, PersonalAccessToken, RoleAssignment, RoleStatus
 from .principal import Principal, may
 from .roles import ALL_CAPABILITIES, FOUR_EYES_ROLES, NATION_ROLES, Role, valid_scope
+from .signals import role_activated, role_revoked
 from .tokens import new_api_key, new_token, token_digest
 
 MAX_TOKEN_DAYS = 366
@@ -131,6 +132,8 @@ def role_grant(
             actor=actor,
             assignment=assignment,
         )
+        if not needs_approval:
+            role_activated.send(sender=RoleAssignment, assignment=assignment, actor=actor)
     return assignment
 
 
@@ -169,6 +172,7 @@ def role_approve(*, assignment: RoleAssignment, actor: Principal) -> RoleAssignm
         locked.activated_at = timezone.now()
         locked.save(update_fields=["status", "approved_by", "activated_at"])
         _role_audit("role.approved", actor=actor, assignment=locked)
+        role_activated.send(sender=RoleAssignment, assignment=locked, actor=actor)
     return locked
 
 
@@ -193,11 +197,14 @@ def role_revoke(*, assignment: RoleAssignment, actor: Principal) -> RoleAssignme
             == 0
         ):
             raise Conflict("the last nation admin cannot revoke themselves")
+        was_active = locked.status == RoleStatus.ACTIVE
         locked.status = RoleStatus.REVOKED
         locked.revoked_by = actor.user
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["status", "revoked_by", "revoked_at"])
         _role_audit("role.revoked", actor=actor, assignment=locked)
+        if was_active:
+            role_revoked.send(sender=RoleAssignment, assignment=locked, actor=actor)
     return locked
 
 

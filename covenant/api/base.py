@@ -211,7 +211,9 @@ SIGNED_IN = "signed-in"  # any signed-in person, no particular capability
 
 class CovenantAPIView(APIView):
     """The base of every API view. `principal` is who acts. `access` declares, per method, what
-    the operation needs: a capability (`"ledger:read"`), PUBLIC or SIGNED_IN. It is documented
+    the operation needs: a capability (`"ledger:read"`), alternatives where the object decides
+    which one applies (`"ballots:cast|global_ballots:cast"`: a national or the Global Council),
+    PUBLIC or SIGNED_IN. It is documented
     in the schema (`x-capability`), walked by tests/hardening/test_scopes.py, and a token whose
     scopes exclude the capability is refused (403) before the body is even read; the decision
     itself is `may()`, in the service or selector."""
@@ -240,8 +242,10 @@ class CovenantAPIView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         needed = self.access.get((request.method or "").lower())
-        if needed not in (None, PUBLIC, SIGNED_IN) and not scopes_allow(self.principal, needed):
-            raise Forbidden(f"this token's scopes do not include {needed}")
+        if needed not in (None, PUBLIC, SIGNED_IN):
+            alternatives = needed.split("|")
+            if not any(scopes_allow(self.principal, one) for one in alternatives):
+                raise Forbidden(f"this token's scopes do not include {' or '.join(alternatives)}")
         key = idempotency.requested_key(request)
         if key is not None and self.principal.is_authenticated:
             self._idempotency = idempotency.idempotency_claim(

@@ -114,8 +114,9 @@ class CovenantAutoSchema(AutoSchema):
         elif access == SIGNED_IN:
             parts.append("Any signed-in person.")
         elif access:
+            needed = " or ".join(f"`{one}`" for one in access.split("|"))
             parts.append(
-                f"Needs the capability `{access}` (through a role, and in a token's scopes)."
+                f"Needs the capability {needed} (through a role, and in a token's scopes)."
             )
         text = "\n\n".join(part for part in dict.fromkeys(parts) if part)
         return text or f"{self.method} {self.path}"

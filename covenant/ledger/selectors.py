@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,9 +14,9 @@ from covenant.caching.generations import cached, data_changed
 from covenant.errors import Forbidden
 from covenant.money import cents
 from covenant.nations.models import Nation
-from covenant.nations.tenancy import all_nations
+from covenant.nations.tenancy import all_nations, nation_scope
 
-from .models import Account, LedgerEntry, LedgerLine
+from .models import Account, Kind, LedgerEntry, LedgerLine
 
 ZERO = Decimal("0.00")
 
@@ -114,3 +116,58 @@ def ledger_entry_list(
         if kind:
             entries = entries.filter(kind=kind)
         return entries.order_by("-recorded_at", "-id")
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """An allocation posted to the ledger for something it funds (a project)."""
+
+    entry_id: int
+    source: str  # who decided it, by name: "proposal:7"
+    amount_usd: Decimal
+    effective_on: dt.date
+    reversed: bool
+
+
+def allocations_for(*, nation: Nation, reference: str) -> list[Allocation]:
+    """The allocations posted in `nation` for `reference` ("project:12"), oldest first; a
+    reversed one is listed as reversed. Public: the ledger's totals are public too."""
+    with nation_scope(nation):
+        entries = list(
+            LedgerEntry.objects.filter(kind=Kind.ALLOCATION, reference=reference)
+            .prefetch_related("lines")
+            .order_by("effective_on", "id")
+        )
+        reversed_ids = set(
+            LedgerEntry.objects.filter(reverses__in=entries).values_list("reverses_id", flat=True)
+        )
+    allocations = []
+    for entry in entries:
+        amount = sum(
+            (
+                line.debit
+                for line in entry.lines.all()
+                if line.account == Account.PROJECT_ALLOCATIONS
+            ),
+            ZERO,
+        )
+        allocations.append(
+            Allocation(entry.pk, entry.source, amount, entry.effective_on, entry.pk in reversed_ids)
+        )
+    return allocations
+
+
+# Who caused a posting is named by its `source` ("proposal:7"); packages that own such names
+# register how to link to them, so that the pages link to the decision without importing it.
+_source_links: dict[str, Callable[[str], str]] = {}
+
+
+def register_source_link(prefix: str, link: Callable[[str], str]) -> None:
+    """`link(rest)` is the page of the source `prefix:rest`."""
+    _source_links[prefix] = link
+
+
+def source_link(source: str) -> str | None:
+    prefix, _, rest = source.partition(":")
+    link = _source_links.get(prefix)
+    return (link(rest) or None) if link is not None and rest else None

@@ -174,10 +174,18 @@ def contribution_post(
 
 
 def allocation_post(
-    *, nation: Nation, amount_usd: Decimal, source: str, actor: Principal, on: dt.date
+    *,
+    nation: Nation,
+    amount_usd: Decimal,
+    source: str,
+    actor: Principal,
+    on: dt.date,
+    reference: str = "",
 ) -> LedgerEntry:
     """Money leaves the fund for a project (a passed budget proposal), once per source. No
-    person posts an allocation: the system does, when a council's vote has passed it."""
+    person posts an allocation: the system does, when a council's vote has passed it.
+    `reference` names what is funded ("project:12"), so that its pages can show the funding
+    from the ledger (`allocations_for`) without knowing who decided it."""
     if not may(actor, "ledger:post_allocation", nation=nation):
         raise Forbidden("allocations are posted only when a budget proposal passes")
     if not source.strip():
@@ -193,6 +201,7 @@ def allocation_post(
         effective_on=on,
         actor=actor,
         source=source,
+        reference=reference[:120],
         memo=f"Allocation for {source}",
         idempotency_key=f"allocation:{source}",
     )

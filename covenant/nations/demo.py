@@ -23,6 +23,10 @@ from .models import Nation
 DEMO_PASSWORD = "covenant-demo-2026"
 DEMO_NATIONS = ("KEN", "BRA")
 DEMO_SECTOR = "energy"
+# More seats, so that the demo's quorums and majorities are interesting: four more council
+# members in each demo nation, and the delegates of six more nations in the Global Council.
+DEMO_EXTRA_COUNCIL_MEMBERS = 4
+DEMO_EXTRA_DELEGATES = ("DEU", "IND", "NGA", "JPN", "USA", "IDN")
 SEED = Principal.system("seed")
 
 
@@ -40,13 +44,22 @@ def demo_accounts() -> list[tuple[str, str, str]]:
             (f"auditor.{code}@covenant.test", "auditor", iso3),
             (f"citizen.{code}@covenant.test", "citizen", iso3),
         ]
+        accounts += [
+            (f"council{number}.{code}@covenant.test", "council_member", iso3)
+            for number in range(2, 2 + DEMO_EXTRA_COUNCIL_MEMBERS)
+        ]
+    accounts += [
+        (f"delegate.{iso3.lower()}@covenant.test", "delegate", iso3)
+        for iso3 in DEMO_EXTRA_DELEGATES
+    ]
     return accounts
 
 
 def demo_people_seed() -> int:
     """Create the demo accounts with the demo password; idempotent. Returns how many were new."""
     created_count = 0
-    nations = {nation.iso3: nation for nation in Nation.objects.filter(iso3__in=DEMO_NATIONS)}
+    codes = {*DEMO_NATIONS, *DEMO_EXTRA_DELEGATES}
+    nations = {nation.iso3: nation for nation in Nation.objects.filter(iso3__in=codes)}
     for email, role, where in demo_accounts():
         user, created = user_get_or_create(email=email)
         if created:

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "sectors.technology",
     "sectors.health",
     "sectors.education",
+    # councils, proposals and votes
+    "governance",
     # data-subject requests, exports, erasure, retention
     "compliance",
 ]
@@ -105,6 +107,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "covenant.pages.context_processors.identity",
+                "governance.context_processors.inbox",
             ],
         },
     }
@@ -252,6 +256,8 @@ elif _email.scheme in {"smtp", "smtps"}:
     EMAIL_USE_TLS = parse_qs(_email.query).get("tls", ["0"])[0] in {"1", "true"}
 else:
     raise ValueError(f"EMAIL_URL scheme {_email.scheme!r} is not one of console, file, smtp, smtps")
+# Where people reach the portal, for links in e-mails sent by jobs (which have no request).
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Covenant portal <no-reply@covenant.invalid>"
 )
@@ -302,6 +308,11 @@ SPECTACULAR_SETTINGS = {
         "ApiKeyStatusEnum": "covenant.access.models.ApiKeyStatus",
         "ProjectStatusEnum": "sectors.core.models.ProjectStatus",
         "RoleStatusEnum": "covenant.access.models.RoleStatus",
+        "CouncilKindEnum": "governance.models.CouncilKind",
+        "ProposalKindEnum": "governance.models.ProposalKind",
+        "ProposalStatusEnum": "governance.models.ProposalStatus",
+        "OutcomeEnum": "governance.models.Outcome",
+        "NotificationKindEnum": "governance.models.NotificationKind",
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB: larger bodies get 413/400, never a 500
@@ -348,6 +359,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.run_retention",
         "schedule": crontab(hour=3, minute=15),
     },
+    "governance-schedule": {"task": "governance.tick", "schedule": 60.0},
     "open-the-year-with-its-pledges": {
         "task": "covenant.ledger.open_year",
         "schedule": crontab(month_of_year=1, day_of_month=1, hour=0, minute=5),

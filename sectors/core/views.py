@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from covenant.ledger.selectors import allocations_for, source_link
 from covenant.nations.models import Nation
 from covenant.nations.selectors import nation_get
 from covenant.text import search_text
@@ -74,6 +76,9 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
     spec = sector_spec(project.sector) if project is not None else None
     if project is None or spec is None:
         raise Http404("no such project")
+    # Funding comes from the ledger (allocations posted for this project), whoever decided it.
+    allocations = allocations_for(nation=project.nation, reference=f"project:{project.pk}")
+    funded_usd = sum((a.amount_usd for a in allocations if not a.reversed), Decimal("0.00"))
     return render(
         request,
         "sectors/project.html",
@@ -81,5 +86,7 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
             "project": project,
             "spec": spec,
             "metrics": metric_rows(spec, project.metrics, total=False),
+            "allocations": [{"allocation": a, "link": source_link(a.source)} for a in allocations],
+            "funded_usd": funded_usd,
         },
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from decimal import Decimal
 from io import StringIO
 
@@ -310,3 +311,41 @@ def test_stored_idempotent_answers_naming_the_person_are_erased(cast, kenya) -> 
     response = erase(admin, email)
     assert response.status_code == 200, response.content
     assert not any(email.encode() in bytes(r.body) for r in IdempotencyRecord.objects.all())
+
+
+@pytest.mark.django_db
+def test_erasing_a_council_member_keeps_every_vote_verifiable(cast, kenya) -> None:
+    """Ballots cast in office stay, under a pseudonym that now leads to nobody: the bundle and
+    its recount are the same before and after; the erased member's seat is vacated."""
+    from governance.bundle import build_bundle
+    from governance.models import Seat
+    from governance.recount import recount
+    from governance.services import ballot_cast, proposal_close
+    from tests.governance.conftest import add_members, council_of, opened
+
+    council = council_of(kenya)
+    voters = [cast.user("KEN", "council_member"), *add_members(kenya, 3)]
+    proposal = opened(council, voters[0])
+    receipts = [
+        ballot_cast(proposal=proposal, choice=choice, actor=Principal(user=person)).receipt
+        for person, choice in zip(voters, ["yes", "yes", "no", "abstain"], strict=True)
+    ]
+    closed = proposal_close(proposal=proposal, actor=Principal(user=voters[0]))
+    before = build_bundle(closed)
+    assert recount(before).outcome == closed.outcome == "passed"
+    member = voters[1]
+    old_pseudonym = member.pseudonym
+    assert old_pseudonym in json.dumps(before)
+
+    response = erase(client_for(cast.user("KEN", "nation_admin")), member.email)
+    assert response.status_code == 200, response.content
+
+    closed.refresh_from_db()
+    after = build_bundle(closed)
+    assert after == before  # the record is untouched: same roster, ballots, chain, result
+    assert recount(after).outcome == "passed"
+    assert receipts[1] in json.dumps(after)  # the erased member's receipt still proves inclusion
+    assert not User.objects.filter(pseudonym=old_pseudonym).exists()  # leads to nobody
+    with nation_scope(kenya):
+        assert not Seat.objects.filter(council=council, holder__user_id=member.pk).exists()
+    assert audit_chain_verify().ok

@@ -28,7 +28,8 @@ def record(*args: Any) -> None:
 def _reset(settings: Any) -> None:
     RAN.clear()
     BROKEN["on"] = False
-    # these tests run the job in this process (eager), also in the PostgreSQL + Redis pass
+    # These tests run the jobs in this process (eager), on the PostgreSQL + Redis pass too,
+    # where the settings would otherwise send them to a broker that no worker here consumes.
     settings.CELERY_TASK_ALWAYS_EAGER = True
 
 

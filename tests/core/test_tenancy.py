@@ -114,6 +114,11 @@ REVIEWED_ESCAPE_HATCHES = {
     "covenant/ledger/api.py": 1,  # a platform admin reversing a posting found by its id
     "covenant/nations/demo.py": 1,  # demo seeding checks whether the year is pledged
     "covenant/nations/middleware.py": 1,  # the Django admin, for platform admins
+    # the public directory of councils; public proposals (listed, by id), their rosters and
+    # the weights still out of their weighted votes
+    "governance/selectors.py": 5,
+    "governance/services.py": 1,  # the beat's schedule of every council's proposals
+    "governance/seed.py": 2,  # demo seeding: the flagships funded, the open votes counted
     "sectors/core/selectors.py": 1,  # the public project catalogue and its statistics
     "sectors/core/seed.py": 1,  # generating demo projects across the nations
     # compliance: a person's own rows in every nation (the account is one), the beat's sweeps
