@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from covenant.access.principal import Principal
+from covenant.access.services import user_get_or_create
 from covenant.accounts.models import User
 from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
@@ -41,7 +42,8 @@ def _demo_queue(nation: Nation, today: dt.date) -> int:
         # (e-mail, regime:type, received days ago, verify?, channel, details)
         (f"council.{code}@covenant.test", "gdpr:access", 40, "started", "email",
          "[demo] Please send me everything you hold about me."),
-        (f"steward.{code}@covenant.test", "ccpa:delete", 42, "verified", "email",
+        # not one of the demo logins: completing it erases the person for real
+        (f"moving.away.{code}@example.org", "ccpa:delete", 42, "verified", "email",
          "[demo] Delete my data please."),
         (f"former.resident.{code}@example.org", "gdpr:rectification", 3, None, "post",
          "[demo] Letter: my name is misspelt in a council record."),
@@ -50,6 +52,8 @@ def _demo_queue(nation: Nation, today: dt.date) -> int:
         (f"auditor.{code}@covenant.test", "gdpr:objection", 1, "verified", "email",
          "[demo] I object to the processing of my login history."),
     ]  # fmt: skip
+    # the person who asks to be deleted has an account (with nothing else): an erasure to try
+    user_get_or_create(email=f"moving.away.{code}@example.org")
     count = 0
     for email, kind, days_ago, verify, channel, details in people:
         regime, request_type = kind.split(":")

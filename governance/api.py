@@ -14,10 +14,16 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from covenant.api.base import PUBLIC, SIGNED_IN, CovenantAPIView, query_text
+from covenant.api.base import (
+    PUBLIC,
+    SIGNED_IN,
+    CovenantAPIView,
+    iso3_parameter,
+    query_nation,
+    query_text,
+)
 from covenant.api.schema import ErrorSerializer
 from covenant.errors import Conflict, Invalid, NotFound
-from covenant.nations.selectors import nation_get
 from sectors.core.selectors import project_get
 
 from . import counting
@@ -104,17 +110,11 @@ class CouncilListView(ListAPIView, CovenantAPIView):
     serializer_class = CouncilSerializer
 
     def get_queryset(self) -> Any:
-        iso3 = query_text(self.request, "nation", max_length=8)
-        nation = None
-        if iso3:
-            nation = nation_get(iso3=iso3)
-            if nation is None:
-                raise serializers.ValidationError({"nation": ["no such nation"]})
-        return council_list(nation=nation)
+        return council_list(nation=query_nation(self.request))
 
     @extend_schema(
-        parameters=[OpenApiParameter("nation", str, description="ISO3 of a nation")],
-        responses={200: CouncilSerializer(many=True), **_errors(400)},
+        parameters=[iso3_parameter()],
+        responses={200: CouncilSerializer(many=True), **_errors(400, 404)},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
@@ -226,20 +226,18 @@ class ProposalListView(_ProposalPage):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("council", int),
+            OpenApiParameter("council", int, description="a council's id (404 if none has it)"),
             OpenApiParameter("status", str, enum=ProposalStatus.values),
         ],
-        responses={200: ProposalSerializer(many=True), **_errors(400)},
+        responses={200: ProposalSerializer(many=True), **_errors(400, 404)},
     )
     def get(self, request: Request) -> Response:
         council = None
-        raw_council = query_text(request, "council", max_length=12)
-        if raw_council:
-            if not raw_council.isdigit():
-                raise serializers.ValidationError({"council": ["a council id"]})
-            council = council_get(council_id=int(raw_council))
-            if council is None:
-                raise serializers.ValidationError({"council": ["no such council"]})
+        raw_council = request.query_params.get("council")
+        if raw_council is not None:
+            if not (raw_council.isascii() and raw_council.isdigit()) or len(raw_council) > 12:
+                raise serializers.ValidationError({"council": ["a council id (digits)"]})
+            council = _council_or_404(int(raw_council))
         return self.proposals_response(council=council)
 
 

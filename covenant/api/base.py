@@ -94,6 +94,21 @@ class StrictSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {printable_name(name): ["unknown field"] for name in unknown[:20]}
             )
+        # JSON types as the schema states them: DRF would also read 0, "yes" or "1" as a
+        # boolean and "12" or 12.0 as an integer; a strict API reads only true/false and 12.
+        wrong: dict[str, list[str]] = {}
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if value is None or field.read_only:
+                continue
+            if isinstance(field, serializers.BooleanField) and not isinstance(value, bool):
+                wrong[name] = ["true or false (a JSON boolean)"]
+            elif isinstance(field, serializers.IntegerField) and (
+                isinstance(value, bool) or not isinstance(value, int)
+            ):
+                wrong[name] = ["a whole number (a JSON integer)"]
+        if wrong:
+            raise serializers.ValidationError(wrong)
         return super().to_internal_value(data)
 
 

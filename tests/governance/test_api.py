@@ -63,7 +63,8 @@ def test_councils_are_public(api, cast, kenya) -> None:
     [seat] = detail["seat_list"]
     assert seat["nation"] == "KEN" and seat["holder"].startswith("p_") and not seat["chair"]
     assert "@" not in json.dumps(detail)
-    assert_error(api.get("/api/v1/councils/?nation=XXX"), 400, "invalid")
+    assert_error(api.get("/api/v1/councils/?nation=XXX"), 404, "not_found")  # no such nation
+    assert_error(api.get("/api/v1/councils/?nation=K1"), 400, "invalid")  # not a code
     assert_error(api.get("/api/v1/councils/999999/"), 404, "not_found")
 
 
@@ -261,7 +262,8 @@ def test_proposal_filters(cast, kenya) -> None:
     assert [p["id"] for p in by_council] == [second, first]
     assert_error(client.get("/api/v1/proposals/?status=pending"), 400)
     assert_error(client.get("/api/v1/proposals/?council=abc"), 400)
-    assert_error(client.get("/api/v1/proposals/?council=999999"), 400)
+    assert_error(client.get("/api/v1/proposals/?council=999999"), 404)
+    assert_error(client.get("/api/v1/proposals/?council=x1"), 400)
 
 
 @pytest.mark.django_db
