@@ -226,7 +226,11 @@ class ProposalListView(_ProposalPage):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("council", int, description="a council's id (404 if none has it)"),
+            OpenApiParameter(
+                "council",
+                {"type": "integer", "minimum": 1, "maximum": 10**12 - 1},
+                description="a council's id (404 if none has it)",
+            ),
             OpenApiParameter("status", str, enum=ProposalStatus.values),
         ],
         responses={200: ProposalSerializer(many=True), **_errors(400, 404)},
