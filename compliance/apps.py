@@ -23,4 +23,9 @@ class ComplianceConfig(AppConfig):
         autodiscover_modules("personal_data")
         retention.register_builtin_rules()
         register_dashboard_part("overdue_privacy_requests", views.overdue_dashboard_html)
+        from covenant.access.me import MePart, register_me_part
+
+        register_me_part(
+            MePart(slug="privacy", title="Your data", order=60, render=views.me_privacy_html)
+        )
         register_seed_step("compliance: privacy requests for the demo", seed.privacy_seed_step)

@@ -40,6 +40,7 @@ from .selectors import (
     nation_queue,
     overdue_dashboard_part,
     privacy_request_list,
+    privacy_scope,
     queue_counts,
     what_we_hold,
 )
@@ -381,3 +382,16 @@ def overdue_dashboard_html(request: HttpRequest) -> str:
     if part is None:
         return ""
     return render_to_string("compliance/_dashboard_overdue.html", {"part": part}, request)
+
+
+def me_privacy_html(request: HttpRequest, principal: Any) -> str | None:
+    """The /me/ page's section: the person's open requests, and the way to /privacy/."""
+    if principal.user is None:
+        return None
+    with privacy_scope():
+        open_count = PrivacyRequest.objects.filter(
+            subject=principal.user, status__in=OPEN_STATUSES
+        ).count()
+    return render_to_string(
+        "compliance/_me_privacy.html", {"open_count": open_count}, request=request
+    )

@@ -21,6 +21,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -63,6 +64,7 @@ from .selectors import (
     proposal_standing,
     proposal_standings,
     roster_of,
+    unread_count,
 )
 from .services import (
     ProposalFields,
@@ -84,8 +86,27 @@ STANDING_POLL = "every 5s"
 
 
 def register() -> None:
-    """Hooks into the core: the ledger links an allocation's source to its proposal."""
+    """Hooks into the core: the ledger links an allocation's source to its proposal; /me/ shows
+    the person's notifications and their settings."""
+    from covenant.access.me import MePart, register_me_part
+
     register_source_link("proposal", _proposal_link)
+    register_me_part(
+        MePart(slug="notifications", title="Notifications", order=50, render=_me_notifications)
+    )
+
+
+def _me_notifications(request: HttpRequest, principal: Any) -> str | None:
+    if principal.user is None:
+        return None
+    return render_to_string(
+        "governance/_me_notifications.html",
+        {
+            "unread": unread_count(user=principal.user),
+            "settings": notification_settings(user=principal.user),
+        },
+        request=request,
+    )
 
 
 def _proposal_link(rest: str) -> str:

@@ -395,3 +395,20 @@ def test_the_proposer_edits_a_draft_on_its_page(cast, kenya) -> None:
     assert other.get(f"/proposals/{proposal.pk}/edit/").status_code == 404
     client.post(f"/proposals/{proposal.pk}/open/")
     assert client.get(f"/proposals/{proposal.pk}/edit/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_me_shows_the_inbox_its_settings_and_the_way_to_ones_data(cast, kenya) -> None:
+    from tests.governance.conftest import council_of, opened
+
+    member = cast.user("KEN", "council_member")
+    opened(council_of(kenya), cast.user("KEN", "council_member"))  # a notice to the members
+    page = Client()
+    page.force_login(member)
+    me = page.get("/me/").content.decode()
+    assert "Notifications" in me and "unread notification" in me
+    assert 'name="muted"' in me and 'href="/notifications/"' in me
+    assert "Your data" in me and 'href="/privacy/"' in me
+    saved = page.post("/notifications/", {"action": "settings", "muted": "on"})
+    assert saved.status_code == 302
+    assert 'id="me-muted" name="muted" checked' in page.get("/me/").content.decode()
