@@ -126,13 +126,17 @@ class ResilientRedisCache(RedisCache):
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> bool:
+        """While Redis is unavailable an add is reported as done (True), as if the key were new:
+        callers use add() as a lock (allauth's rate limits do), and a lock that can never be
+        taken would turn a cache outage into refusing every sign-in. Nothing of the portal's
+        own relies on the cache for correctness; the sign-in limits fail open for the outage."""
         if self.circuit.is_open():
-            return False
+            return True
         try:
             return bool(super().add(key, value, timeout, version))
         except OUTAGE as error:
             self._unavailable("add", error)
-            return False
+            return True
 
     def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list[Any]:
         if self.circuit.is_open():
