@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from guardian.models import UserObjectPermissionBase
 
 from covenant.nations.tenancy import NationOrGlobalOwned
 
@@ -205,6 +206,8 @@ class Proposal(NationOrGlobalOwned):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # object grants (covenant.access.object_grants): one proposal's vote log, shared
+        permissions = [("votes__read_log", "May read this one proposal's vote log (object grant)")]
         indexes = [
             models.Index(fields=["council", "status"], name="proposal_council_status"),
             models.Index(fields=["status", "opens_at"], name="proposal_status_opens"),
@@ -459,3 +462,10 @@ class NotificationSettings(models.Model):
 
     def __str__(self) -> str:
         return f"notification settings of user {self.user_id}"
+
+
+class ProposalUserObjectPermission(UserObjectPermissionBase):
+    """Object grants on one proposal (django-guardian's direct foreign-key table): its vote log
+    shared with a named person, say an auditor from elsewhere."""
+
+    content_object = models.ForeignKey(Proposal, on_delete=models.CASCADE)

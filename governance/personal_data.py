@@ -54,3 +54,10 @@ declare(
     subject_fields=("user",),
     strategy=Strategy.DELETE,
 )
+declare(
+    "governance.ProposalUserObjectPermission",
+    category="Object permissions",
+    purpose="Single votes whose log a nation shared with you.",
+    subject_fields=("user",),
+    strategy=Strategy.DELETE,
+)

@@ -181,10 +181,11 @@ def my_roster_seats(*, principal: Principal, proposal: Proposal) -> list[str]:
 
 def may_read_vote_log(principal: Principal, proposal: Proposal) -> bool:
     """Auditors (votes:read_log) of the council's nation; for the Global Council, the auditors
-    of any member nation; platform admins everywhere."""
+    of any member nation; platform admins everywhere; and a person the nation's admins shared
+    this one proposal's log with (an object grant: covenant.access.object_grants)."""
     if proposal.council.is_global_council:
         return bool(principal.nation_ids_with("votes:read_log")) or may(principal, "votes:read_log")
-    return may(principal, "votes:read_log", nation=proposal.nation_id)
+    return may(principal, "votes:read_log", nation=proposal.nation_id, obj=proposal)
 
 
 def vote_log(*, principal: Principal, proposal: Proposal) -> QuerySet[VoteLogEntry]:

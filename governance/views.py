@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from covenant.access.object_grants import object_sharing
 from covenant.access.principal import may, principal_of_request
 from covenant.dashboard import dashboard_parts
 from covenant.errors import DomainError
@@ -416,6 +417,8 @@ def _proposal_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any
         "can_vote": bool(my_seats) and proposal.status == ProposalStatus.OPEN,
         "can_steer": may_steer(principal, proposal),
         "can_read_log": may_read_vote_log(principal, proposal),
+        # an admin of the nation may share this one vote's log with a named auditor
+        "sharing": object_sharing(principal, proposal),
         "project": proposal.project,
     }
 

@@ -127,3 +127,31 @@ def object_grants_on(obj: models.Model) -> list[tuple[Any, str]]:
         .order_by("user__email")
     )
     return [(row.user, codenames[row.permission.codename]) for row in rows]
+
+
+def shareable_model(label: str) -> type[models.Model] | None:
+    """The model registered under `label` ("governance.Proposal"), if it shares anything."""
+    from django.apps import apps
+
+    for registered in _capabilities:
+        if registered.lower() == label.lower():
+            return apps.get_model(registered)
+    return None
+
+
+def object_sharing(principal: Principal, obj: models.Model) -> dict[str, Any] | None:
+    """What an object's page shows of its grants, to an admin of its nation (who may share it);
+    None for everyone else."""
+    nation_id = getattr(obj, "nation_id", None)
+    capabilities = sorted(shareable_capabilities(obj))
+    if nation_id is None or not capabilities or not may(principal, "roles:grant", nation=nation_id):
+        return None
+    return {
+        "label": obj._meta.label,
+        "pk": obj.pk,
+        "capabilities": capabilities,
+        "grants": [
+            {"email": user.email, "capability": capability}
+            for user, capability in object_grants_on(obj)
+        ],
+    }

@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     path("me/", views.me_page, name="me"),
+    path("shares/<str:label>/<int:pk>/", views.object_share, name="object-share"),
     path("me/tokens/", views.token_create, name="me-token-create"),
     path("me/tokens/<int:token_id>/revoke/", views.token_revoke_view, name="me-token-revoke"),
     path("n/<str:iso3>/roles/", views.roles_page, name="nation-roles"),

@@ -386,3 +386,44 @@ def api_key_revoke_view(request: HttpRequest, iso3: str, key_id: int) -> HttpRes
     except DomainError as error:
         return _done(request, redirect_to=url, partial=partial, error=error)
     return _done(request, redirect_to=url, partial=partial, ok=f"Key {key.name} revoked.")
+
+
+@login_required
+@require_POST
+def object_share(request: HttpRequest, label: str, pk: int) -> HttpResponse:
+    """Share one object's capability with a named person, or take it back (`action` grant or
+    revoke); then back to the object's page. The service decides who may (the object's nation's
+    admins) and audits it."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from covenant.accounts.models import User
+    from covenant.nations.tenancy import all_nations
+
+    from .object_grants import object_grant, object_revoke, object_sharing, shareable_model
+
+    model = shareable_model(label)
+    if model is None:
+        raise Http404("nothing of this kind is shared")
+    with all_nations(reason="one shared object, by id, before its nation's admin check"):
+        obj = model._default_manager.filter(pk=pk).first()
+    principal = principal_of_request(request)
+    if obj is None or object_sharing(principal, obj) is None:
+        raise Http404("no such object")  # nor one this person may share: nothing to learn
+    back = str(request.POST.get("next", ""))
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    email = _field(request, "email").lower()
+    capability = _field(request, "capability", 64)
+    user = User.objects.filter(email=email).first() if email else None
+    try:
+        if user is None:
+            raise DomainError("no account has this e-mail address: the person signs up first")
+        if request.POST.get("action") == "revoke":
+            object_revoke(obj=obj, user=user, capability=capability, actor=principal)
+            messages.success(request, f"{capability} on this one record taken back from {email}.")
+        else:
+            object_grant(obj=obj, user=user, capability=capability, actor=principal)
+            messages.success(request, f"{email} may now {capability} on this one record.")
+    except DomainError as error:
+        messages.error(request, error.message)
+    return HttpResponseRedirect(back)

@@ -9,6 +9,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from covenant.access.object_grants import object_sharing
+from covenant.access.principal import principal_of_request
 from covenant.ledger.selectors import allocations_for, source_link
 from covenant.nations.models import Nation
 from covenant.nations.selectors import nation_get
@@ -88,5 +90,7 @@ def project_page(request: HttpRequest, project_id: int) -> HttpResponse:
             "metrics": metric_rows(spec, project.metrics, total=False),
             "allocations": [{"allocation": a, "link": source_link(a.source)} for a in allocations],
             "funded_usd": funded_usd,
+            # an admin of the nation may share this one project's write access with a person
+            "sharing": object_sharing(principal_of_request(request), project),
         },
     )
