@@ -41,17 +41,17 @@ def test_me_shows_nations_roles_with_sector_and_status_tokens_and_keys(cast, ken
 def test_me_parts_are_registered_by_other_packages(cast) -> None:
     register_me_part(
         MePart(
-            slug="notifications",
-            title="Notifications",
+            slug="test-part",
+            title="A test part",
             render=lambda request, principal: "<p>Inbox: 3 unread</p>" if principal.user else None,
             order=50,
         )
     )
     try:
         html = session_for(cast.user("KEN", "citizen")).get("/me/").content.decode()
-        assert 'id="notifications"' in html and "Inbox: 3 unread" in html
+        assert 'id="test-part"' in html and "Inbox: 3 unread" in html
     finally:
-        _parts.pop("notifications")
+        _parts.pop("test-part")
 
 
 def test_the_role_page_lists_grants_and_the_second_admin_approves(cast, kenya) -> None:
