@@ -35,6 +35,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.run import with_rates_never_reached  # noqa: E402  (after the path fix-up above)
+
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -204,7 +209,9 @@ def prepare_postgres() -> str:
 
 
 def engine_run(engine: str, args: argparse.Namespace, workdir: Path) -> tuple[dict[str, Any], bool]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_REPLICA_URLS", "REDIS_URL"}}
+    env = with_rates_never_reached(
+        {k: v for k, v in os.environ.items() if k not in {"DATABASE_REPLICA_URLS", "REDIS_URL"}}
+    )
     env.update(DJANGO_SETTINGS_MODULE="covenant.settings.base", DEBUG="0", PYTHONUNBUFFERED="1")
     if engine == "postgresql":
         env["DATABASE_URL"] = prepare_postgres()

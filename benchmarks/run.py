@@ -91,8 +91,23 @@ def bench_database_url() -> str:
     return f"{base}/{BENCH_DB}"
 
 
+# The API's rate limits (COVENANT_THROTTLE_RATES) would answer most of a load test with 429. The
+# benchmarks keep the throttle on, doing all its work, at rates no load here reaches (what the
+# throttle itself costs is measured by benchmarks/throttling.py, which may set them "" = off).
+THROTTLE_RATE_ENV = ("THROTTLE_KEY", "THROTTLE_TOKEN", "THROTTLE_USER", "THROTTLE_ANON")
+NEVER_REACHED = "1000000/min"
+
+
+def with_rates_never_reached(env: dict[str, str]) -> dict[str, str]:
+    for name in THROTTLE_RATE_ENV:
+        env.setdefault(name, NEVER_REACHED)
+    return env
+
+
 def child_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URLS"}
+    env = with_rates_never_reached(
+        {k: v for k, v in os.environ.items() if k != "DATABASE_REPLICA_URLS"}
+    )
     env.update(
         DJANGO_SETTINGS_MODULE="covenant.settings.base",
         DATABASE_URL=bench_database_url(),
@@ -435,8 +450,8 @@ def main(argv: list[str] | None = None) -> int:
     grown_bars = print_throughput(grown)
     constant = print_query_counts(scaling)
     errors = sum(entry["errors"] for entry in [*summary.values(), *grown.values()])
-    if errors:
-        print(f"warning: {errors} failed requests during the load (see {log_path})")
+    if errors:  # a 429 or 5xx is fast: a ratio measured with failures would flatter the portal
+        print(f"FAIL: {errors} failed requests during the load, the ratios are void ({log_path})")
     elapsed = time.perf_counter() - began
     print(f"\n{elapsed:.0f} s in all; results in {RESULTS_DIR.relative_to(ROOT)}/latest.json")
 
@@ -478,7 +493,8 @@ def main(argv: list[str] | None = None) -> int:
     exported = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "compliance.py")], check=False
     )
-    return 0 if constant and governance.returncode == 0 and exported.returncode == 0 else 1
+    completed = constant and not errors
+    return 0 if completed and governance.returncode == 0 and exported.returncode == 0 else 1
 
 
 if __name__ == "__main__":

@@ -32,8 +32,7 @@ from benchmarks import run as bench  # noqa: E402
 
 DATABASE = "covenant_bench_idn"
 REDIS_URL = os.environ.get("BENCH_IDN_REDIS_URL", "redis://127.0.0.1:6379/3")
-RATE_ENV = ("THROTTLE_KEY", "THROTTLE_TOKEN", "THROTTLE_USER", "THROTTLE_ANON")
-NEVER_REACHED = "1000000/min"
+RATE_ENV, NEVER_REACHED = bench.THROTTLE_RATE_ENV, bench.NEVER_REACHED
 TOKEN_OWNER = "auditor.ken@covenant.test"
 RESULTS = ROOT / "bench-results" / "throttling.json"
 
