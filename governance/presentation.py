@@ -30,12 +30,25 @@ def _share(value: Fraction) -> str:
     return f"{percent.quantize(Decimal('0.0001')).normalize():f} %"
 
 
+def weight_for_reading(value: Fraction, *, weighting: str) -> str:
+    """A weight as people read it, still exact: digits grouped, no trailing zeros; a pledge
+    weight is US dollars ("$2,929,801,300", "$218,582,161.07"), a Penrose weight a number
+    ("53,932.260572"). The API, the bundle and the roster table keep the six-place form."""
+    whole, _, decimals = counting.weight_text(value).partition(".")
+    decimals = decimals.rstrip("0")
+    if weighting == "pledge" and decimals:
+        decimals = decimals.ljust(2, "0")
+    text = f"{int(whole):,}" + (f".{decimals}" if decimals else "")
+    return f"${text}" if weighting == "pledge" else text
+
+
 def weight_words(value: Fraction, *, weighting: str) -> str:
     """Seats when every seat weighs 1 ("1 seat", "3 seats"), else the weight."""
     if weighting == "equal" and value.denominator == 1:
         seats = value.numerator
         return f"{seats:,} seat" if seats == 1 else f"{seats:,} seats"
-    return f"weight {counting.weight_text(value)}"
+    reading = weight_for_reading(value, weighting=weighting)
+    return f"{reading} of pledges" if weighting == "pledge" else f"weight {reading}"
 
 
 def rule_in_words(proposal: Proposal) -> list[str]:
@@ -131,7 +144,7 @@ def standing_in_words(proposal: Proposal, standing: Standing) -> StandingWords:
         seats = "seat" if needed == 1 else "seats"
         headline = f"To pass: {needed} more {seats} voting yes"
         if weighting != "equal" and prospect.yes_weight_needed is not None:
-            headline += f" (weight {counting.weight_text(prospect.yes_weight_needed)})"
+            headline += f" ({weight_words(prospect.yes_weight_needed, weighting=weighting)})"
         headline += f", of the {prospect.seats_left} that have not voted."
     return StandingWords(headline, details)
 

@@ -205,6 +205,11 @@ def test_secret_ballot_pages_show_who_voted_not_how(cast, kenya) -> None:
     theirs = text(browser(voters[0]).get(f"/proposals/{proposal.pk}/"))
     assert ballot.tracker not in theirs and ballot.salt not in theirs
     assert "Secret ballot" in theirs and '<th scope="col">Ballot</th>' not in theirs
+    # each sees which roster seat is theirs, and only theirs
+    assert mine.count("your seat") == 1 and theirs.count("your seat") == 1
+    seat = ballot.seat_code
+    assert f"<code>{seat}</code> <span" in mine and f"<code>{seat}</code> <span" not in theirs
+    assert "your seat" not in text(Client().get(f"/proposals/{proposal.pk}/"))
 
 
 @pytest.mark.django_db
