@@ -9,6 +9,12 @@ costs one short socket timeout per process every few seconds, not one per call.
         "OPTIONS": {"CIRCUIT_SECONDS": 5, "socket_connect_timeout": 0.25, "socket_timeout": 0.5},
     }}
 
+Rate-limit counters (allauth's sign-in, sign-up, code and password-reset limits: keys under
+`allauth:rl:`) are the exception: while Redis is unavailable they are kept in this process's
+memory instead of dropped, so repeated failed sign-ins still get 429 during an outage — per
+process, as the API's anonymous limits always are (W worker processes let through at most W
+times a rate). They hold no data of the database, so a local copy cannot serve anything stale.
+
 `probe()` bypasses all of it and raises: /readyz still reports a Redis that is down (503)."""
 
 from __future__ import annotations
@@ -18,13 +24,20 @@ import threading
 import time
 from typing import Any
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("covenant.cache")
 
 OUTAGE = (RedisError, OSError)
+LOCAL_DURING_OUTAGE = ("allauth:rl:",)  # key prefixes kept in process memory during an outage
+outage_limits = LocMemCache("covenant-outage-limits", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
+
+
+def _local_during_outage(key: Any) -> BaseCache | None:
+    return outage_limits if isinstance(key, str) and key.startswith(LOCAL_DURING_OUTAGE) else None
 
 
 class Circuit:
@@ -86,13 +99,13 @@ class ResilientRedisCache(RedisCache):
 
     # Reads: a miss.
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
-        if self.circuit.is_open():
-            return default
-        try:
-            return super().get(key, default, version)
-        except OUTAGE as error:
-            self._unavailable("get", error)
-            return default
+        if not self.circuit.is_open():
+            try:
+                return super().get(key, default, version)
+            except OUTAGE as error:
+                self._unavailable("get", error)
+        local = _local_during_outage(key)
+        return local.get(key, default, version) if local else default
 
     def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
         if self.circuit.is_open():
@@ -116,12 +129,15 @@ class ResilientRedisCache(RedisCache):
     def set(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> None:
-        if self.circuit.is_open():
-            return
-        try:
-            super().set(key, value, timeout, version)
-        except OUTAGE as error:
-            self._unavailable("set", error)
+        if not self.circuit.is_open():
+            try:
+                super().set(key, value, timeout, version)
+                return
+            except OUTAGE as error:
+                self._unavailable("set", error)
+        local = _local_during_outage(key)
+        if local:
+            local.set(key, value, timeout, version)
 
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
@@ -129,14 +145,15 @@ class ResilientRedisCache(RedisCache):
         """While Redis is unavailable an add is reported as done (True), as if the key were new:
         callers use add() as a lock (allauth's rate limits do), and a lock that can never be
         taken would turn a cache outage into refusing every sign-in. Nothing of the portal's
-        own relies on the cache for correctness; the sign-in limits fail open for the outage."""
-        if self.circuit.is_open():
-            return True
-        try:
-            return bool(super().add(key, value, timeout, version))
-        except OUTAGE as error:
-            self._unavailable("add", error)
-            return True
+        own relies on the cache for correctness. A rate-limit key's lock is taken in this
+        process's memory instead (see the module's docstring)."""
+        if not self.circuit.is_open():
+            try:
+                return bool(super().add(key, value, timeout, version))
+            except OUTAGE as error:
+                self._unavailable("add", error)
+        local = _local_during_outage(key)
+        return bool(local.add(key, value, timeout, version)) if local else True
 
     def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list[Any]:
         if self.circuit.is_open():
@@ -157,13 +174,13 @@ class ResilientRedisCache(RedisCache):
             return False
 
     def delete(self, key: Any, version: Any = None) -> bool:
-        if self.circuit.is_open():
-            return False
-        try:
-            return bool(super().delete(key, version))
-        except OUTAGE as error:
-            self._unavailable("delete", error)
-            return False
+        if not self.circuit.is_open():
+            try:
+                return bool(super().delete(key, version))
+            except OUTAGE as error:
+                self._unavailable("delete", error)
+        local = _local_during_outage(key)
+        return bool(local.delete(key, version)) if local else False
 
     def delete_many(self, keys: Any, version: Any = None) -> None:
         if self.circuit.is_open():

@@ -13,6 +13,7 @@ from django.core.cache import cache
 
 from covenant.access.principal import SYSTEM
 from covenant.audit.models import AuditEntry
+from covenant.caching.backend import outage_limits
 from covenant.ledger.models import LedgerEntry
 from covenant.ledger.services import pledge_post
 from covenant.memo import clear_process_memos
@@ -190,6 +191,7 @@ def test_the_backend_answers_misses_and_drops_writes_and_logs_once(
     settings, redis_server, caplog
 ) -> None:
     use_redis_cache(settings, redis_server.url)
+    outage_limits.clear()
     cache.set("k", "v")
     assert cache.get("k") == "v"
     redis_server.shutdown()
@@ -205,12 +207,19 @@ def test_the_backend_answers_misses_and_drops_writes_and_logs_once(
         with pytest.raises(ValueError):
             cache.incr("n")
         assert cache.get_or_set("g", lambda: 7) == 7
+        # rate-limit counters alone are kept in the process's memory for the outage
+        limit = "allauth:rl:login_failed:5/5m:abc"
+        cache.set(limit, [1.0, 2.0], 60)
+        assert cache.get(limit) == [1.0, 2.0]
+        assert cache.add(f"{limit}:lock", True) is True and cache.add(f"{limit}:lock", 1) is False
+        assert cache.delete(f"{limit}:lock") is True and cache.add(f"{limit}:lock", 1) is True
     warnings = [r for r in caplog.records if r.name == "covenant.cache"]
     assert len(warnings) == 1 and "ConnectionError" in warnings[0].getMessage()
     redis_server.start()
     cache.probe()  # what /readyz does: closes the circuit once Redis answers again
     cache.set("k", "back")
     assert cache.get("k") == "back"
+    assert cache.get(limit) is None  # Redis again: the outage's local counts are not read
 
 
 @pytest.mark.django_db

@@ -10,6 +10,7 @@ from django.test import Client
 from compliance.models import PrivacyRequest
 from covenant.access.principal import SYSTEM
 from covenant.access.services import token_issue
+from covenant.caching.backend import outage_limits
 from covenant.nations.tenancy import all_nations
 from tests.conftest import CAST_TOTP_SECRET, client_for
 from tests.hardening.conftest import closed_port_url, needs_redis_server, use_redis_cache
@@ -20,6 +21,7 @@ PASSWORD = "outage-password-2026"
 
 @pytest.fixture
 def redis_down(settings) -> None:
+    outage_limits.clear()  # what an earlier test's outage counted in this process
     use_redis_cache(settings, closed_port_url())
     settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "login": "30/m/ip"}
     settings.COVENANT_THROTTLE_RATES = {"token": "600/min", "user": "1200/min", "anon": "1200/min"}
@@ -76,3 +78,25 @@ def test_a_citizen_files_a_request_and_a_token_reads_the_api(redis_down, cast) -
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     for _ in range(3):
         assert api.get("/api/v1/nations/KEN/roles/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_repeated_failed_sign_ins_still_get_429_during_the_outage(redis_down, settings, cast):
+    """The limits count in the process's memory while Redis is down: not a way around them."""
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/m/ip,3/5m/key"}
+    member = cast.user("KEN", "council_member")
+    member.set_password(PASSWORD)
+    member.save()
+    browser = Client()
+    wrong = {"login": member.email, "password": "wrong-password-0"}
+    statuses = [browser.post("/accounts/login/", wrong).status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200] and statuses[-1] == 429
+    right = {"login": member.email, "password": PASSWORD}
+    assert browser.post("/accounts/login/", right).status_code == 429  # this key is locked
+    # another person, from another address, is not locked out by it
+    other = cast.user("KEN", "citizen")
+    other.set_password(PASSWORD)
+    other.save()
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    signed_in = elsewhere.post("/accounts/login/", {"login": other.email, "password": PASSWORD})
+    assert signed_in.status_code == 302
