@@ -30,7 +30,6 @@ from . import counting
 from .bundle import proposal_bundle
 from .models import Council, Notification, Proposal, ProposalStatus
 from .selectors import (
-    ballots_of,
     council_get,
     council_list,
     council_seats,
@@ -41,7 +40,7 @@ from .selectors import (
     proposal_list,
     proposal_standing,
     proposal_standings,
-    roster_of,
+    roster_votes,
     rosters_of,
     unread_count,
     vote_log,
@@ -367,19 +366,12 @@ class BallotView(_WritesNeedLogin):
     @extend_schema(responses={200: SeatBallotSerializer(many=True), **_errors(404)})
     def get(self, request: Request, proposal_id: int) -> Response:
         proposal = proposal_get(principal=self.principal, proposal_id=proposal_id)
-        ballots = ballots_of(proposal) if proposal.status != ProposalStatus.DRAFT else {}
-        show = proposal.results_visible and not proposal.secret_ballot
-        rows = [
-            {
-                "seat": entry.seat_code,
-                "voted": entry.seat_code in ballots,
-                "choice": ballots[entry.seat_code].choice
-                if show and entry.seat_code in ballots
-                else None,
-            }
-            for entry in roster_of(proposal)
-        ]
-        return Response(rows)
+        return Response(
+            [
+                {"seat": row.entry.seat_code, "voted": row.voted, "choice": row.choice}
+                for row in roster_votes(proposal)
+            ]
+        )
 
     @extend_schema(
         request=BallotInputSerializer,

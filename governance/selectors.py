@@ -24,6 +24,7 @@ from covenant.nations.tenancy import all_nations, owner_scope
 from . import counting
 from .models import (
     Ballot,
+    Choice,
     Council,
     CouncilKind,
     Notification,
@@ -155,6 +156,40 @@ def ballots_of(proposal: Proposal) -> dict[str, Ballot]:
     """The current ballot of each seat, by seat code (callers decide what may be shown)."""
     with owner_scope(proposal.nation_id):
         return {b.seat_code: b for b in Ballot.objects.filter(proposal=proposal)}
+
+
+@dataclass(frozen=True)
+class SeatVote:
+    """A seat of the frozen roster: whether it voted (public) and, where that is public, how."""
+
+    entry: RosterEntry
+    voted: bool
+    choice: str | None
+
+    @property
+    def choice_label(self) -> str | None:
+        return None if self.choice is None else Choice(self.choice).label
+
+
+def roster_votes(proposal: Proposal, ballots: dict[str, Ballot] | None = None) -> list[SeatVote]:
+    """The frozen roster, seat by seat: who voted, and how once the results are visible,
+    unless the ballot is secret. `ballots`: the proposal's `ballots_of`, if the caller has
+    them already."""
+    if proposal.status == ProposalStatus.DRAFT:  # no roster until the vote opens
+        return []
+    if ballots is None:
+        ballots = ballots_of(proposal)
+    shown = proposal.results_visible and not proposal.secret_ballot
+    return [
+        SeatVote(
+            entry=entry,
+            voted=entry.seat_code in ballots,
+            choice=ballots[entry.seat_code].choice
+            if shown and entry.seat_code in ballots
+            else None,
+        )
+        for entry in roster_of(proposal)
+    ]
 
 
 def my_ballots(*, principal: Principal, proposal: Proposal) -> list[Ballot]:

@@ -56,7 +56,6 @@ from .selectors import (
     council_seats,
     councils_of,
     may_read_vote_log,
-    my_ballots,
     my_roster_seats,
     notification_list,
     notification_settings,
@@ -64,7 +63,7 @@ from .selectors import (
     proposal_list,
     proposal_standing,
     proposal_standings,
-    roster_of,
+    roster_votes,
     unread_count,
 )
 from .services import (
@@ -387,32 +386,16 @@ def council_chair(request: HttpRequest, council_id: int, code: str) -> HttpRespo
 
 def _proposal_context(request: HttpRequest, proposal: Proposal) -> dict[str, Any]:
     principal = principal_of_request(request)
-    standing = proposal_standing(proposal)
-    roster = roster_of(proposal)
     ballots = ballots_of(proposal) if proposal.status != ProposalStatus.DRAFT else {}
-    show_choices = proposal.results_visible and not proposal.secret_ballot
-    rows = [
-        {
-            "entry": entry,
-            "voted": entry.seat_code in ballots,
-            "choice": ballots[entry.seat_code].get_choice_display()
-            if show_choices and entry.seat_code in ballots
-            else None,
-        }
-        for entry in roster
-    ]
-    mine = {b.seat_code: b for b in my_ballots(principal=principal, proposal=proposal)}
     my_seats = my_roster_seats(principal=principal, proposal=proposal)
-    words = standing_in_words(proposal, standing)
-    poll = STANDING_POLL if proposal.status == ProposalStatus.OPEN else ""
     return {
         "proposal": proposal,
         "council": proposal.council,
         "rule_words": rule_in_words(proposal),
-        "card": {"proposal": proposal, "standing": standing, "words": words, "poll": poll},
-        "roster_rows": rows,
+        "card": _proposal_card(proposal),
+        "roster_rows": roster_votes(proposal, ballots),
         "my_seats": my_seats,
-        "my_ballots": [mine[code] for code in my_seats if code in mine],
+        "my_ballots": [ballots[code] for code in my_seats if code in ballots],
         "choices": Choice.choices,
         "can_vote": bool(my_seats) and proposal.status == ProposalStatus.OPEN,
         "can_steer": may_steer(principal, proposal),
