@@ -23,8 +23,7 @@ from covenant.api.base import (
     query_text,
 )
 from covenant.api.schema import ErrorSerializer
-from covenant.errors import Conflict, Invalid, NotFound
-from sectors.core.selectors import project_get
+from covenant.errors import Conflict, NotFound
 
 from . import counting
 from .bundle import proposal_bundle
@@ -61,7 +60,6 @@ from .serializers import (
     StandingSerializer,
     UnreadSerializer,
     VoteLogEntrySerializer,
-    rule_from,
     standing_json,
 )
 from .serializers import BundleSerializer as BundleSchema
@@ -181,18 +179,7 @@ def _fields(
     rule_json = (base or counting.Rule()).to_json()
     if isinstance(raw_rule, dict):
         rule_json.update({key: data["rule"][key] for key in raw_rule if key in data["rule"]})
-    try:
-        the_rule = rule_from(rule_json)
-    except counting.RuleError as error:
-        raise Invalid(
-            "the rule is not valid", fields={f"rule.{error.field}": [error.message]}
-        ) from None
-    project = None
-    if data.get("project") is not None:
-        project = project_get(project_id=data["project"])
-        if project is None:
-            raise Invalid("no such project", fields={"project": ["no such project"]})
-    return ProposalFields.of(data, rule=the_rule, project=project)
+    return ProposalFields.of(data, rule=rule_json)
 
 
 class _WritesNeedLogin(CovenantAPIView):

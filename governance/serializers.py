@@ -101,11 +101,6 @@ class RuleSerializer(StrictSerializer):
     )
 
 
-def rule_from(data: dict[str, Any]) -> counting.Rule:
-    """Parse a validated rule; a RuleError names the field (the view turns it into a 400)."""
-    return counting.Rule.from_json(dict(data))
-
-
 class ProposalInputSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=ProposalKind.choices)
     title = serializers.CharField(max_length=200)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -34,6 +35,7 @@ from covenant.nations.models import Nation
 from covenant.nations.tenancy import global_scope, nation_scope, owner_scope
 from covenant.outbox.services import outbox_enqueue
 from sectors.core.models import Project
+from sectors.core.selectors import project_get
 
 from . import counting
 from .models import (
@@ -311,17 +313,27 @@ class ProposalFields:
     hide_results_until_close: bool = False
 
     @classmethod
-    def of(
-        cls, data: dict[str, Any], *, rule: counting.Rule, project: Project | None
-    ) -> ProposalFields:
-        """From parsed input (the API's or the page's form), with its rule and project."""
+    def of(cls, data: Mapping[str, Any], *, rule: Mapping[str, Any]) -> ProposalFields:
+        """From parsed input (the API's or the page's form): the rule from its JSON, the
+        project by its id; Invalid names the field at fault ("rule.quorum", "project")."""
+        try:
+            the_rule = counting.Rule.from_json(rule)
+        except counting.RuleError as error:
+            raise Invalid(
+                "the rule is not valid", fields={f"rule.{error.field}": [error.message]}
+            ) from None
+        project = None
+        if data.get("project") is not None:
+            project = project_get(project_id=data["project"])
+            if project is None:
+                raise Invalid("no such project", fields={"project": ["no such project"]})
         return cls(
             kind=data["kind"],
             title=data["title"],
             body=data.get("body") or "",
             project=project,
             amount_usd=data.get("amount_usd"),
-            rule=rule,
+            rule=the_rule,
             opens_at=data.get("opens_at"),
             closes_at=data["closes_at"],
             secret_ballot=bool(data.get("secret_ballot")),

@@ -38,13 +38,11 @@ from covenant.text import search_text
 from sectors.core.presentation import metric_rows
 from sectors.core.registry import sector_spec, sector_specs
 from sectors.core.selectors import (
-    project_get,
     sector_overview,
     sector_overviews,
     sector_region_statistics,
 )
 
-from . import counting
 from .models import Base as RuleBase
 from .models import Choice, Proposal, ProposalKind, ProposalStatus, Threshold, Weighting
 from .presentation import fund_chart, rule_in_words, standing_in_words
@@ -268,27 +266,14 @@ class ProposalForm(forms.Form):
 
     def fields_for_service(self) -> ProposalFields:
         data = self.cleaned_data
-        try:
-            rule = counting.Rule.from_json(
-                {
-                    "quorum": data["quorum"].strip(),
-                    "threshold": data["threshold"],
-                    "base": data["base"],
-                    "weighting": data.get("weighting") or "equal",
-                    "double_majority": (data.get("double_majority") or "").strip() or None,
-                }
-            )
-        except counting.RuleError as error:
-            field = error.field if error.field in self.fields else "quorum"
-            self.add_error(field, error.message)
-            raise
-        project = None
-        if data.get("project"):
-            project = project_get(project_id=data["project"])
-            if project is None:
-                self.add_error("project", "no such project")
-                raise counting.RuleError("project", "no such project")
-        return ProposalFields.of(data, rule=rule, project=project)
+        rule = {
+            "quorum": data["quorum"].strip(),
+            "threshold": data["threshold"],
+            "base": data["base"],
+            "weighting": data.get("weighting") or "equal",
+            "double_majority": (data.get("double_majority") or "").strip() or None,
+        }
+        return ProposalFields.of(data, rule=rule)
 
 
 def _add_domain_errors(form: forms.Form, error: DomainError) -> None:
@@ -323,8 +308,6 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
                 proposal = proposal_create(
                     council=council, fields=form.fields_for_service(), actor=principal
                 )
-            except counting.RuleError:
-                pass  # the form has the error
             except DomainError as error:
                 _add_domain_errors(form, error)
             else:
@@ -492,8 +475,6 @@ def proposal_edit(request: HttpRequest, proposal_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             proposal_update(proposal=proposal, fields=form.fields_for_service(), actor=principal)
-        except counting.RuleError:
-            pass  # the form has the error
         except DomainError as error:
             _add_domain_errors(form, error)
         else:
