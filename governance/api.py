@@ -31,6 +31,7 @@ from .models import Council, Notification, Proposal, ProposalStatus
 from .selectors import (
     council_get,
     council_list,
+    council_seat,
     council_seats,
     my_ballots,
     notification_list,
@@ -144,22 +145,19 @@ class CouncilChairView(CovenantAPIView):
         council = _council_or_404(council_id)
         body = ChairInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        seat = next((s for s in council_seats(council=council) if s.code == code), None)
+        seat = council_seat(council=council, code=code)
         if seat is None:
             raise NotFound("no such held seat in this council")
-        seat = chair_set(seat=seat, chair=body.validated_data["chair"], actor=self.principal)
-        seat = next(s for s in council_seats(council=council) if s.pk == seat.pk)
+        chair = body.validated_data["chair"]
+        seat.is_chair = chair_set(seat=seat, chair=chair, actor=self.principal).is_chair
         return Response(SeatSerializer(seat).data)
 
 
 # --- Proposals -----------------------------------------------------------------------------------
 
 
-def _render(proposals: list[Proposal], *, with_roster: bool = True) -> list[dict[str, Any]]:
-    context = {
-        "standings": proposal_standings(proposals),
-        "rosters": rosters_of(proposals) if with_roster else {},
-    }
+def _render(proposals: list[Proposal]) -> list[dict[str, Any]]:
+    context = {"standings": proposal_standings(proposals), "rosters": rosters_of(proposals)}
     return list(ProposalSerializer(proposals, many=True, context=context).data)
 
 

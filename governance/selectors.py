@@ -73,6 +73,16 @@ def council_seats(*, council: Council) -> list[Seat]:
         )
 
 
+def council_seat(*, council: Council, code: str) -> Seat | None:
+    """One held seat of the council, by its code."""
+    with owner_scope(council.nation_id):
+        return (
+            Seat.objects.filter(council=council, code=code, holder__status=RoleStatus.ACTIVE)
+            .select_related("member_nation", "holder__user")
+            .first()
+        )
+
+
 def councils_of(principal: Principal) -> list[Council]:
     """The councils the principal sits on now (their council_member and delegate grants)."""
     if not principal.is_authenticated:

@@ -51,6 +51,7 @@ from .selectors import (
     ballots_of,
     council_get,
     council_list,
+    council_seat,
     council_seats,
     councils_of,
     may_read_vote_log,
@@ -316,8 +317,9 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
     elif request.method == "POST":
         raise Http404("only the council's members draft proposals here")
     proposals = list(proposal_list(principal=principal, council=council)[:100])
+    cards = _cards_of(proposals)  # the standings of them all in one read
     by_status = {
-        status: _cards_of([p for p in proposals if p.status == status])
+        status: [card for card in cards if card["proposal"].status == status]
         for status in (
             ProposalStatus.OPEN,
             ProposalStatus.DRAFT,
@@ -345,11 +347,7 @@ def council_page(request: HttpRequest, council_id: int) -> HttpResponse:
 def council_chair(request: HttpRequest, council_id: int, code: str) -> HttpResponse:
     """Designate a chair, or undo it (the nation's admins; platform admins)."""
     council = council_get(council_id=council_id)
-    seat = (
-        next((s for s in council_seats(council=council) if s.code == code), None)
-        if council
-        else None
-    )
+    seat = council_seat(council=council, code=code) if council else None
     if council is None or seat is None:
         raise Http404("no such seat")
     chair = request.POST.get("chair") == "1"
