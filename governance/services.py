@@ -32,7 +32,7 @@ from covenant.errors import Conflict, Forbidden, Invalid, NotFound
 from covenant.ledger.services import allocation_post
 from covenant.money import two_places_checked
 from covenant.nations.models import Nation
-from covenant.nations.tenancy import global_scope, nation_scope, owner_scope
+from covenant.nations.tenancy import all_nations, nation_scope, owner_scope
 from covenant.outbox.services import outbox_enqueue
 from sectors.core.models import Project
 from sectors.core.selectors import project_get
@@ -86,38 +86,30 @@ def _audit(action: str, *, actor: Principal, council: Council, target: Any, data
 # --- Councils and seats ------------------------------------------------------------------------
 
 
-def council_national_ensure(*, nation: Nation, actor: Principal) -> Council:
-    """The nation's National Council, created (and audited) the first time it is needed."""
-    with nation_scope(nation), transaction.atomic():
-        council = Council.objects.filter(kind=CouncilKind.NATIONAL).first()
+def _council_ensure(*, nation: Nation | None, actor: Principal) -> Council:
+    """The nation's National Council, or with no nation the Global Council (it belongs to no
+    nation), created (and audited) the first time it is needed."""
+    kind = CouncilKind.GLOBAL if nation is None else CouncilKind.NATIONAL
+    with owner_scope(nation), transaction.atomic():
+        council = Council.objects.filter(kind=kind).first()
         if council is not None:
             return council
+        name = GLOBAL_COUNCIL_NAME if nation is None else national_council_name(nation)
         try:
             with transaction.atomic():
-                council = Council.objects.create(
-                    nation=nation, kind=CouncilKind.NATIONAL, name=national_council_name(nation)
-                )
+                council = Council.objects.create(nation=nation, kind=kind, name=name)
         except IntegrityError:  # a concurrent first grant created it
-            return Council.objects.get(kind=CouncilKind.NATIONAL)
+            return Council.objects.get(kind=kind)
         _audit("council.created", actor=actor, council=council, target=council, data={})
         return council
+
+
+def council_national_ensure(*, nation: Nation, actor: Principal) -> Council:
+    return _council_ensure(nation=nation, actor=actor)
 
 
 def council_global_ensure(*, actor: Principal) -> Council:
-    """The Global Council (it belongs to no nation), created the first time it is needed."""
-    with global_scope(), transaction.atomic():
-        council = Council.objects.filter(kind=CouncilKind.GLOBAL).first()
-        if council is not None:
-            return council
-        try:
-            with transaction.atomic():
-                council = Council.objects.create(
-                    nation=None, kind=CouncilKind.GLOBAL, name=GLOBAL_COUNCIL_NAME
-                )
-        except IntegrityError:
-            return Council.objects.get(kind=CouncilKind.GLOBAL)
-        _audit("council.created", actor=actor, council=council, target=council, data={})
-        return council
+    return _council_ensure(nation=None, actor=actor)
 
 
 def seat_fill(*, assignment: RoleAssignment, actor: Principal) -> Seat:
@@ -880,8 +872,6 @@ def proposal_withdraw(*, proposal: Proposal, actor: Principal) -> Proposal:
 
 def proposals_due(*, now: dt.datetime) -> dict[str, list[tuple[int, int | None]]]:
     """(id, owner nation id) of the proposals the schedule acts on now."""
-    from covenant.nations.tenancy import all_nations
-
     with all_nations(reason="the beat's schedule across every council's proposals"):
         base = Proposal.objects.order_by("id").values_list("id", "nation_id")
         return {
