@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -456,15 +455,6 @@ def start_server(port: int) -> subprocess.Popen:
     raise AssertionError
 
 
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
 def read_load(port: int, path: str) -> dict[str, Any]:
     done = subprocess.run(
         [
@@ -536,7 +526,7 @@ def main(argv: list[str] | None = None) -> int:
     tally = phase("tally", str(generated["small"]), str(generated["large"]))
     step(f"{args.clients} voters with tokens, one open vote")
     voters = phase("voters", str(args.clients))
-    from benchmarks.run import free_port
+    from benchmarks.run import free_port, stop_gunicorn
 
     port = free_port()
     server = start_server(port)
@@ -548,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         load = cast_load(port, voters["proposal"], voters["tokens"], 2.0, args.duration)
     finally:
-        stop_server(server)
+        stop_gunicorn(server)
     verified = phase("verify", str(voters["proposal"]))
 
     small, large = tally["small"], tally["large"]

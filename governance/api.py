@@ -27,7 +27,7 @@ from covenant.errors import Conflict, NotFound
 
 from . import counting
 from .bundle import proposal_bundle
-from .models import Council, Notification, Proposal, ProposalStatus
+from .models import Council, Proposal, ProposalStatus
 from .selectors import (
     council_get,
     council_list,
@@ -486,9 +486,9 @@ class NotificationReadView(CovenantAPIView):
     @extend_schema(request=None, responses={200: NotificationSerializer, **_errors(401, 404)})
     def post(self, request: Request, notification_id: int) -> Response:
         assert self.principal.user is not None
-        notification = Notification.objects.filter(
-            pk=notification_id, user=self.principal.user
-        ).first()
+        notification = (
+            notification_list(user=self.principal.user).filter(pk=notification_id).first()
+        )
         if notification is None:
             raise NotFound("no such notification")
         notification = notification_read(notification=notification, actor=self.principal)
