@@ -32,7 +32,7 @@ from covenant.errors import Invalid, NotFound
 from covenant.nations.models import Nation
 
 from . import deadlines
-from .exports import export_link_token
+from .exports import export_download_path
 from .models import (
     Channel,
     ExportState,
@@ -126,30 +126,21 @@ class PrivacyRequestSerializer(serializers.ModelSerializer):
     def get_extended(self, obj: PrivacyRequest) -> bool:
         return obj.extended_on is not None
 
-    def _export(self, obj: PrivacyRequest) -> Any:
-        return getattr(obj, "export", None) if hasattr(obj, "export") else None
-
     @extend_schema_field(serializers.ChoiceField(choices=ExportState.choices, allow_null=True))
     def get_export_state(self, obj: PrivacyRequest) -> str | None:
-        export = self._export(obj)
+        export = getattr(obj, "export", None)
         return export.state if export is not None else None
 
     def get_export_url(self, obj: PrivacyRequest) -> str | None:
         """The signed download link: for the subject only, while the export is ready."""
-        export = self._export(obj)
-        if (
-            export is None
-            or export.state != ExportState.READY
-            or obj.subject_id is None
-            or obj.subject_id != self._viewer_id()
-        ):
-            return None
-        url = reverse("privacy-export-download", kwargs={"token": export_link_token(export)})
+        path = export_download_path(obj, viewer_id=self._viewer_id())
         request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None else url
+        if path is None or request is None:
+            return path
+        return request.build_absolute_uri(path)
 
     def get_export_expires_at(self, obj: PrivacyRequest) -> str | None:
-        export = self._export(obj)
+        export = getattr(obj, "export", None)
         if export is None or export.state != ExportState.READY or export.expires_at is None:
             return None
         return export.expires_at.isoformat()

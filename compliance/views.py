@@ -24,7 +24,13 @@ from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
 
 from . import deadlines
-from .exports import LinkExpired, LinkInvalid, export_link_open, export_link_token, export_path
+from .exports import (
+    LinkExpired,
+    LinkInvalid,
+    export_download_path,
+    export_link_open,
+    export_path,
+)
 from .models import (
     OPEN_STATUSES,
     TYPES_OF_REGIME,
@@ -76,7 +82,7 @@ def _type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _card(request: PrivacyRequest, *, viewer_id: int | None) -> dict[str, Any]:
     """What a page shows of one request."""
-    export = getattr(request, "export", None) if hasattr(request, "export") else None
+    export = getattr(request, "export", None)
     left = deadlines.days_left(request.due_on)
     overdue = deadlines.is_overdue(due_on=request.due_on, is_open=request.is_open)
     can_extend = (
@@ -85,14 +91,6 @@ def _card(request: PrivacyRequest, *, viewer_id: int | None) -> dict[str, Any]:
         and request.extended_on is None
         and left >= 0
     )
-    download = None
-    if (
-        export is not None
-        and export.state == ExportState.READY
-        and request.subject_id is not None
-        and request.subject_id == viewer_id
-    ):
-        download = reverse("privacy-export-download", kwargs={"token": export_link_token(export)})
     return {
         "request": request,
         "overdue": overdue,
@@ -100,7 +98,7 @@ def _card(request: PrivacyRequest, *, viewer_id: int | None) -> dict[str, Any]:
         "days_late": -left,
         "can_extend": can_extend,
         "export": export,
-        "download": download,
+        "download": export_download_path(request, viewer_id=viewer_id),
     }
 
 
