@@ -54,6 +54,7 @@ from .services import (
     DuplicateRequest,
     Filing,
     export_downloaded,
+    extension_refusal,
     privacy_request_complete,
     privacy_request_extend,
     privacy_request_file,
@@ -83,20 +84,16 @@ def _type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 def _card(request: PrivacyRequest, *, viewer_id: int | None) -> dict[str, Any]:
     """What a page shows of one request."""
     export = getattr(request, "export", None)
-    left = deadlines.days_left(request.due_on)
-    overdue = deadlines.is_overdue(due_on=request.due_on, is_open=request.is_open)
-    can_extend = (
-        request.is_open
-        and deadlines.extendable(request.type)
-        and request.extended_on is None
-        and left >= 0
-    )
+    today = deadlines.utc_today()
+    left = deadlines.days_left(request.due_on, today)
     return {
         "request": request,
-        "overdue": overdue,
+        "overdue": deadlines.is_overdue(
+            due_on=request.due_on, is_open=request.is_open, today=today
+        ),
         "days_left": left,
         "days_late": -left,
-        "can_extend": can_extend,
+        "can_extend": extension_refusal(request, today=today) is None,
         "export": export,
         "download": export_download_path(request, viewer_id=viewer_id),
     }
