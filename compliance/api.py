@@ -32,7 +32,7 @@ from covenant.errors import Invalid, NotFound
 from covenant.nations.models import Nation
 
 from . import deadlines
-from .exports import export_link_token
+from .exports import export_download_path
 from .models import (
     Channel,
     ExportState,
@@ -126,30 +126,21 @@ class PrivacyRequestSerializer(serializers.ModelSerializer):
     def get_extended(self, obj: PrivacyRequest) -> bool:
         return obj.extended_on is not None
 
-    def _export(self, obj: PrivacyRequest) -> Any:
-        return getattr(obj, "export", None) if hasattr(obj, "export") else None
-
     @extend_schema_field(serializers.ChoiceField(choices=ExportState.choices, allow_null=True))
     def get_export_state(self, obj: PrivacyRequest) -> str | None:
-        export = self._export(obj)
+        export = getattr(obj, "export", None)
         return export.state if export is not None else None
 
     def get_export_url(self, obj: PrivacyRequest) -> str | None:
         """The signed download link: for the subject only, while the export is ready."""
-        export = self._export(obj)
-        if (
-            export is None
-            or export.state != ExportState.READY
-            or obj.subject_id is None
-            or obj.subject_id != self._viewer_id()
-        ):
-            return None
-        url = reverse("privacy-export-download", kwargs={"token": export_link_token(export)})
+        path = export_download_path(obj, viewer_id=self._viewer_id())
         request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None else url
+        if path is None or request is None:
+            return path
+        return request.build_absolute_uri(path)
 
     def get_export_expires_at(self, obj: PrivacyRequest) -> str | None:
-        export = self._export(obj)
+        export = getattr(obj, "export", None)
         if export is None or export.state != ExportState.READY or export.expires_at is None:
             return None
         return export.expires_at.isoformat()
@@ -208,10 +199,6 @@ def _nation_for(principal: Any, iso3: str | None) -> Nation:
         "which nation is the request for?",
         fields={"nation": ["required: the ISO3 code of the nation you file with"]},
     )
-
-
-def _body(request: Request) -> Any:
-    return request.data if request.data not in (None, "") else {}
 
 
 class PrivacyRequestListView(ListAPIView, CovenantAPIView):
@@ -303,53 +290,55 @@ class PrivacyRequestDetailView(CovenantAPIView):
         return self._answer(request_id)
 
 
-class PrivacyRequestVerifyView(PrivacyRequestDetailView):
+class PrivacyRequestTransitionView(PrivacyRequestDetailView):
+    # The base of the admins' transitions: POST the input, get the request back.
     access = {"post": "privacy:manage"}
 
     http_method_names = ["post", "options"]
 
+    def _input(self, serializer_class: type[StrictSerializer]) -> Any:
+        body = self.request.data
+        payload = serializer_class(data=body if body not in (None, "") else {})
+        payload.is_valid(raise_exception=True)
+        return payload.validated_data
+
+
+TRANSITION_ERRORS = _errors(400, 401, 403, 404, 409)
+
+
+class PrivacyRequestVerifyView(PrivacyRequestTransitionView):
     @extend_schema(
         summary="Verification started (received → verifying) or identity verified (→ in_progress)",
         request=VerifyInput,
-        responses={200: PrivacyRequestSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: PrivacyRequestSerializer, **TRANSITION_ERRORS},
     )
     def post(self, request: Request, request_id: int) -> Response:
-        payload = VerifyInput(data=_body(request))
-        payload.is_valid(raise_exception=True)
+        data = self._input(VerifyInput)
         privacy_request_verify(
             request=self._request(request_id),
             actor=self.principal,
-            outcome=payload.validated_data.get("outcome", "verified"),
+            outcome=data.get("outcome", "verified"),
         )
         return self._answer(request_id)
 
 
-class PrivacyRequestExtendView(PrivacyRequestDetailView):
-    access = {"post": "privacy:manage"}
-
-    http_method_names = ["post", "options"]
-
+class PrivacyRequestExtendView(PrivacyRequestTransitionView):
     @extend_schema(
         summary="The one extension (on or before the due date, with a reason)",
         request=ExtendInput,
-        responses={200: PrivacyRequestSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: PrivacyRequestSerializer, **TRANSITION_ERRORS},
     )
     def post(self, request: Request, request_id: int) -> Response:
-        payload = ExtendInput(data=_body(request))
-        payload.is_valid(raise_exception=True)
+        data = self._input(ExtendInput)
         privacy_request_extend(
             request=self._request(request_id),
-            reason=payload.validated_data["reason"],
+            reason=data["reason"],
             actor=self.principal,
         )
         return self._answer(request_id)
 
 
-class PrivacyRequestCompleteView(PrivacyRequestDetailView):
-    access = {"post": "privacy:manage"}
-
-    http_method_names = ["post", "options"]
-
+class PrivacyRequestCompleteView(PrivacyRequestTransitionView):
     @extend_schema(
         summary="Complete (an erasure is carried out now; an access export completes itself)",
         request=EmptyInput,
@@ -360,12 +349,11 @@ class PrivacyRequestCompleteView(PrivacyRequestDetailView):
                 description="an access or portability export is being built; the request "
                 "completes itself when it is ready",
             ),
-            **_errors(400, 401, 403, 404, 409),
+            **TRANSITION_ERRORS,
         },
     )
     def post(self, request: Request, request_id: int) -> Response:
-        payload = EmptyInput(data=_body(request))
-        payload.is_valid(raise_exception=True)
+        self._input(EmptyInput)
         completion = privacy_request_complete(
             request=self._request(request_id), actor=self.principal
         )
@@ -375,22 +363,17 @@ class PrivacyRequestCompleteView(PrivacyRequestDetailView):
         )
 
 
-class PrivacyRequestRejectView(PrivacyRequestDetailView):
-    access = {"post": "privacy:manage"}
-
-    http_method_names = ["post", "options"]
-
+class PrivacyRequestRejectView(PrivacyRequestTransitionView):
     @extend_schema(
         summary="Reject with a reason code",
         request=RejectInput,
-        responses={200: PrivacyRequestSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={200: PrivacyRequestSerializer, **TRANSITION_ERRORS},
     )
     def post(self, request: Request, request_id: int) -> Response:
-        payload = RejectInput(data=_body(request))
-        payload.is_valid(raise_exception=True)
+        data = self._input(RejectInput)
         privacy_request_reject(
             request=self._request(request_id),
-            reason_code=payload.validated_data["reason_code"],
+            reason_code=data["reason_code"],
             actor=self.principal,
         )
         return self._answer(request_id)

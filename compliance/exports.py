@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from covenant.audit.services import audit_record
@@ -90,6 +91,19 @@ def export_link_token(export: PrivacyExport) -> str:
         {"e": export.pk, "n": export.nation_id, "x": int(export.expires_at.timestamp())},
         salt=LINK_SALT,
     )
+
+
+def export_download_path(request: PrivacyRequest, *, viewer_id: int | None) -> str | None:
+    """The signed download link of the request's export: for its subject only, while ready."""
+    export = getattr(request, "export", None)
+    if (
+        export is None
+        or export.state != ExportState.READY
+        or request.subject_id is None
+        or request.subject_id != viewer_id
+    ):
+        return None
+    return reverse("privacy-export-download", kwargs={"token": export_link_token(export)})
 
 
 class LinkExpired(Exception):

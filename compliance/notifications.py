@@ -202,20 +202,16 @@ def admins_remind(*, nation_id: int, on: dt.date) -> int:
 def exports_sweep() -> int:
     """Re-queue every export whose build stopped (lease run out); remove stale temp files."""
     now = timezone.now()
+    is_stuck = Q(state__in=[ExportState.PENDING, ExportState.BUILDING]) & (
+        Q(lease_until__lt=now) | Q(lease_until__isnull=True)
+    )
     with all_nations(reason="the sweep that re-queues stuck exports of every nation"):
-        stuck = list(
-            PrivacyExport.objects.filter(state__in=[ExportState.PENDING, ExportState.BUILDING])
-            .filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True))
-            .values_list("pk", "nation_id")
-        )
+        stuck = list(PrivacyExport.objects.filter(is_stuck).values_list("pk", "nation_id"))
     requeued = 0
     for export_id, nation_id in stuck:
         with nation_scope(nation_id), transaction.atomic():
             export = (
-                PrivacyExport.objects.select_for_update()
-                .filter(pk=export_id, state__in=[ExportState.PENDING, ExportState.BUILDING])
-                .filter(Q(lease_until__lt=now) | Q(lease_until__isnull=True))
-                .first()
+                PrivacyExport.objects.select_for_update().filter(is_stuck, pk=export_id).first()
             )
             if export is None:
                 continue

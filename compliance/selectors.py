@@ -18,6 +18,11 @@ from . import deadlines
 from .models import OPEN_STATUSES, PrivacyRequest
 
 
+def _overdue() -> Q:
+    """Open requests past their due date (as `deadlines.is_overdue`, in the database)."""
+    return Q(status__in=OPEN_STATUSES, due_on__lt=deadlines.utc_today())
+
+
 def _visible(principal: Principal) -> Q | None:
     """Which requests the principal may read, as one condition; None when none at all."""
     if not principal.is_authenticated:
@@ -48,8 +53,7 @@ def privacy_request_list(
     if status:
         rows = rows.filter(status=status)
     if overdue is not None:
-        late = Q(status__in=OPEN_STATUSES, due_on__lt=deadlines.utc_today())
-        rows = rows.filter(late) if overdue else rows.exclude(late)
+        rows = rows.filter(_overdue()) if overdue else rows.exclude(_overdue())
     return rows.order_by("due_on", "id")
 
 
@@ -83,11 +87,7 @@ def overdue_for_admin(principal: Principal) -> list[PrivacyRequest]:
         return []
     with privacy_scope():
         return list(
-            PrivacyRequest.objects.filter(
-                nation_id__in=sorted(nation_ids),
-                status__in=OPEN_STATUSES,
-                due_on__lt=deadlines.utc_today(),
-            )
+            PrivacyRequest.objects.filter(_overdue(), nation_id__in=sorted(nation_ids))
             .select_related("nation")
             .order_by("due_on", "id")[:50]
         )
@@ -165,9 +165,7 @@ def queue_counts(*, nation: Nation) -> dict[str, int]:
         counts = dict(
             PrivacyRequest.objects.values_list("status").annotate(n=Count("id")).order_by()
         )
-        counts["overdue"] = PrivacyRequest.objects.filter(
-            status__in=OPEN_STATUSES, due_on__lt=deadlines.utc_today()
-        ).count()
+        counts["overdue"] = PrivacyRequest.objects.filter(_overdue()).count()
     return counts
 
 

@@ -279,6 +279,20 @@ def privacy_request_verify(
     return locked
 
 
+def extension_refusal(request: PrivacyRequest, *, today: dt.date) -> str | None:
+    """Why the request cannot be extended today; None when it can (the one extension the law
+    allows, on or before the due date)."""
+    if not request.is_open:
+        return f"a {request.status} request cannot be extended"
+    if not deadlines.extendable(request.type):
+        return f"a {request.type} request has 15 business days and no extension"
+    if request.extended_on is not None:
+        return f"this request was already extended on {request.extended_on}"
+    if today > request.due_on:
+        return f"the due date ({request.due_on}) has passed: an extension is made on or before it"
+    return None
+
+
 def privacy_request_extend(
     *, request: PrivacyRequest, reason: str, actor: Principal
 ) -> PrivacyRequest:
@@ -291,16 +305,9 @@ def privacy_request_extend(
     today = deadlines.utc_today()
     with nation_scope(request.nation_id), transaction.atomic():
         locked = _locked(request, actor, "privacy:manage")
-        if not locked.is_open:
-            raise Conflict(f"a {locked.status} request cannot be extended")
-        if not deadlines.extendable(locked.type):
-            raise Conflict(f"a {locked.type} request has 15 business days and no extension")
-        if locked.extended_on is not None:
-            raise Conflict(f"this request was already extended on {locked.extended_on}")
-        if today > locked.due_on:
-            raise Conflict(
-                f"the due date ({locked.due_on}) has passed: an extension is made on or before it"
-            )
+        refusal = extension_refusal(locked, today=today)
+        if refusal is not None:
+            raise Conflict(refusal)
         previous = locked.due_on
         locked.due_on = deadlines.extended_due_on_for(
             regime=locked.regime, request_type=locked.type, received_on=locked.received_on

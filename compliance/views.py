@@ -24,7 +24,13 @@ from covenant.nations.models import Nation
 from covenant.nations.tenancy import nation_scope
 
 from . import deadlines
-from .exports import LinkExpired, LinkInvalid, export_link_open, export_link_token, export_path
+from .exports import (
+    LinkExpired,
+    LinkInvalid,
+    export_download_path,
+    export_link_open,
+    export_path,
+)
 from .models import (
     OPEN_STATUSES,
     TYPES_OF_REGIME,
@@ -48,6 +54,7 @@ from .services import (
     DuplicateRequest,
     Filing,
     export_downloaded,
+    extension_refusal,
     privacy_request_complete,
     privacy_request_extend,
     privacy_request_file,
@@ -76,31 +83,19 @@ def _type_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 def _card(request: PrivacyRequest, *, viewer_id: int | None) -> dict[str, Any]:
     """What a page shows of one request."""
-    export = getattr(request, "export", None) if hasattr(request, "export") else None
-    left = deadlines.days_left(request.due_on)
-    overdue = deadlines.is_overdue(due_on=request.due_on, is_open=request.is_open)
-    can_extend = (
-        request.is_open
-        and deadlines.extendable(request.type)
-        and request.extended_on is None
-        and left >= 0
-    )
-    download = None
-    if (
-        export is not None
-        and export.state == ExportState.READY
-        and request.subject_id is not None
-        and request.subject_id == viewer_id
-    ):
-        download = reverse("privacy-export-download", kwargs={"token": export_link_token(export)})
+    export = getattr(request, "export", None)
+    today = deadlines.utc_today()
+    left = deadlines.days_left(request.due_on, today)
     return {
         "request": request,
-        "overdue": overdue,
+        "overdue": deadlines.is_overdue(
+            due_on=request.due_on, is_open=request.is_open, today=today
+        ),
         "days_left": left,
         "days_late": -left,
-        "can_extend": can_extend,
+        "can_extend": extension_refusal(request, today=today) is None,
         "export": export,
-        "download": download,
+        "download": export_download_path(request, viewer_id=viewer_id),
     }
 
 
