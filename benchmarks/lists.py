@@ -23,8 +23,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,7 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import with_rates_never_reached  # noqa: E402  (after the path fix-up above)
+from benchmarks.run import (  # noqa: E402  (after the path fix-up above)
+    free_port,
+    stop_gunicorn,
+    with_rates_never_reached,
+)
 
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -60,12 +62,6 @@ LISTS = [
     ("projects page 3", "/api/v1/projects/?page=3"),
 ]
 SUMMARY_BAR, LIST_BAR, LIST_P99_MS = 0.70, 0.40, 30.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def run(command: list[str], env: dict[str, str], what: str) -> str:
@@ -103,14 +99,6 @@ def gunicorn(app: str, env: dict[str, str], port: int, log: Path) -> subprocess.
                 return server
         time.sleep(0.2)
     raise SystemExit(f"gunicorn {app} did not start; see {log}")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(15)
-    except subprocess.TimeoutExpired:
-        server.kill()
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -233,8 +221,8 @@ def engine_run(engine: str, args: argparse.Namespace, workdir: Path) -> tuple[di
                 assert "Content-Security-Policy" in reply.headers, path
         results = measure(portal_port, bare_port, args)
     finally:
-        stop(portal)
-        stop(bare)
+        stop_gunicorn(portal)
+        stop_gunicorn(bare)
     return results, report(engine, results)
 
 

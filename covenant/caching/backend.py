@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
@@ -32,6 +33,7 @@ from redis.exceptions import RedisError
 logger = logging.getLogger("covenant.cache")
 
 OUTAGE = (RedisError, OSError)
+DOWN = object()  # what ResilientRedisCache._redis answers when Redis is unavailable
 LOCAL_DURING_OUTAGE = ("allauth:rl:",)  # key prefixes kept in process memory during an outage
 outage_limits = LocMemCache("covenant-outage-limits", {"OPTIONS": {"MAX_ENTRIES": 50_000}})
 
@@ -94,47 +96,39 @@ class ResilientRedisCache(RedisCache):
         servers = server if isinstance(server, str) else ",".join(server)
         self.circuit = circuit_for(servers, seconds)
 
-    def _unavailable(self, operation: str, error: BaseException) -> None:
-        self.circuit.trip(operation, error)
+    def _redis(self, operation: str, call: Callable[..., Any], *args: Any) -> Any:
+        """`call(*args)` against Redis, or DOWN: the circuit is open, or the call failed (which
+        opens it)."""
+        if self.circuit.is_open():
+            return DOWN
+        try:
+            return call(*args)
+        except OUTAGE as error:
+            self.circuit.trip(operation, error)
+            return DOWN
 
     # Reads: a miss.
     def get(self, key: Any, default: Any = None, version: Any = None) -> Any:
-        if not self.circuit.is_open():
-            try:
-                return super().get(key, default, version)
-            except OUTAGE as error:
-                self._unavailable("get", error)
+        value = self._redis("get", super().get, key, default, version)
+        if value is not DOWN:
+            return value
         local = _local_during_outage(key)
         return local.get(key, default, version) if local else default
 
     def get_many(self, keys: Any, version: Any = None) -> dict[Any, Any]:
-        if self.circuit.is_open():
-            return {}
-        try:
-            return dict(super().get_many(keys, version))
-        except OUTAGE as error:
-            self._unavailable("get_many", error)
-            return {}
+        found = self._redis("get_many", super().get_many, keys, version)
+        return {} if found is DOWN else dict(found)
 
     def has_key(self, key: Any, version: Any = None) -> bool:
-        if self.circuit.is_open():
-            return False
-        try:
-            return bool(super().has_key(key, version))
-        except OUTAGE as error:
-            self._unavailable("has_key", error)
-            return False
+        found = self._redis("has_key", super().has_key, key, version)
+        return found is not DOWN and bool(found)
 
     # Writes: dropped (the database stays the truth).
     def set(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> None:
-        if not self.circuit.is_open():
-            try:
-                super().set(key, value, timeout, version)
-                return
-            except OUTAGE as error:
-                self._unavailable("set", error)
+        if self._redis("set", super().set, key, value, timeout, version) is not DOWN:
+            return
         local = _local_during_outage(key)
         if local:
             local.set(key, value, timeout, version)
@@ -147,66 +141,39 @@ class ResilientRedisCache(RedisCache):
         taken would turn a cache outage into refusing every sign-in. Nothing of the portal's
         own relies on the cache for correctness. A rate-limit key's lock is taken in this
         process's memory instead (see the module's docstring)."""
-        if not self.circuit.is_open():
-            try:
-                return bool(super().add(key, value, timeout, version))
-            except OUTAGE as error:
-                self._unavailable("add", error)
+        added = self._redis("add", super().add, key, value, timeout, version)
+        if added is not DOWN:
+            return bool(added)
         local = _local_during_outage(key)
         return bool(local.add(key, value, timeout, version)) if local else True
 
     def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> list[Any]:
-        if self.circuit.is_open():
-            return list(data)
-        try:
-            return list(super().set_many(data, timeout, version))
-        except OUTAGE as error:
-            self._unavailable("set_many", error)
-            return list(data)
+        failed = self._redis("set_many", super().set_many, data, timeout, version)
+        return list(data) if failed is DOWN else list(failed)
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
-        if self.circuit.is_open():
-            return False
-        try:
-            return bool(super().touch(key, timeout, version))
-        except OUTAGE as error:
-            self._unavailable("touch", error)
-            return False
+        touched = self._redis("touch", super().touch, key, timeout, version)
+        return touched is not DOWN and bool(touched)
 
     def delete(self, key: Any, version: Any = None) -> bool:
-        if not self.circuit.is_open():
-            try:
-                return bool(super().delete(key, version))
-            except OUTAGE as error:
-                self._unavailable("delete", error)
+        deleted = self._redis("delete", super().delete, key, version)
+        if deleted is not DOWN:
+            return bool(deleted)
         local = _local_during_outage(key)
         return bool(local.delete(key, version)) if local else False
 
     def delete_many(self, keys: Any, version: Any = None) -> None:
-        if self.circuit.is_open():
-            return
-        try:
-            super().delete_many(keys, version)
-        except OUTAGE as error:
-            self._unavailable("delete_many", error)
+        self._redis("delete_many", super().delete_many, keys, version)
 
     def incr(self, key: Any, delta: int = 1, version: Any = None) -> int:
         """As for a missing key (ValueError) while Redis is unavailable."""
-        if self.circuit.is_open():
+        total = self._redis("incr", super().incr, key, delta, version)
+        if total is DOWN:
             raise ValueError(f"Key '{key}' not found (cache unavailable)")
-        try:
-            return int(super().incr(key, delta, version))
-        except OUTAGE as error:
-            self._unavailable("incr", error)
-            raise ValueError(f"Key '{key}' not found (cache unavailable)") from None
+        return int(total)
 
     def clear(self) -> None:
-        if self.circuit.is_open():
-            return
-        try:
-            super().clear()
-        except OUTAGE as error:
-            self._unavailable("clear", error)
+        self._redis("clear", super().clear)
 
     def probe(self) -> None:
         """Round trip to Redis, raising on any failure: for /readyz. A success closes the

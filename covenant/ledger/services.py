@@ -42,6 +42,13 @@ def _check_balanced(lines: Sequence[Line]) -> None:
         raise Invalid(f"unbalanced posting: debits {debits} ≠ credits {credits}")
 
 
+def _reference_used(nation: Nation, reference: str) -> Conflict:
+    return Conflict(
+        f"a contribution with reference {reference!r} is already recorded for {nation.iso3}",
+        fields={"reference": ["already used for this nation"]},
+    )
+
+
 def ledger_post(
     *,
     nation: Nation,
@@ -76,11 +83,7 @@ def ledger_post(
                 )
         except IntegrityError:
             if kind == Kind.CONTRIBUTION and reference:
-                raise Conflict(
-                    f"a contribution with reference {reference!r} is already recorded for "
-                    f"{nation.iso3}",
-                    fields={"reference": ["already used for this nation"]},
-                ) from None
+                raise _reference_used(nation, reference) from None
             raise Conflict("this posting was already made") from None
         LedgerLine.objects.bulk_create(
             LedgerLine(
@@ -150,11 +153,7 @@ def contribution_post(
     if reference:
         with nation_scope(nation):
             if LedgerEntry.objects.filter(kind=Kind.CONTRIBUTION, reference=reference).exists():
-                raise Conflict(
-                    f"a contribution with reference {reference!r} is already recorded for "
-                    f"{nation.iso3}",
-                    fields={"reference": ["already used for this nation"]},
-                )
+                raise _reference_used(nation, reference)
     if received_on > timezone.now().date():
         raise Invalid("received in the future", fields={"received_on": ["is in the future"]})
     if received_on.year < 2000:
