@@ -156,6 +156,11 @@ def privacy_request_file(*, nation: Nation, filing: Filing, actor: Principal) ->
         if subject is None:
             subject_email = email
         channel = filing.channel or Channel.EMAIL
+        if channel == Channel.PORTAL:  # the portal's own filings are the subject's
+            raise Invalid(
+                "a request on someone's behalf was received by post, e-mail or telephone",
+                fields={"channel": ["not the portal: a subject files there themselves"]},
+            )
         status = Status.RECEIVED
     else:
         if actor.user is None or not may(actor, "privacy:file", nation=nation):

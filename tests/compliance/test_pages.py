@@ -138,3 +138,18 @@ def test_admins_work_the_queue_in_place_and_without_javascript(cast, client, ken
     closed = admin.get("/n/ken/privacy/?show=closed").content.decode()
     assert "Identity could not be verified" in closed
     assert admin.post(f"{url}launch/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_request_on_behalf_cannot_claim_it_came_through_the_portal(cast, client, kenya):
+    """The form offers post, e-mail and telephone; a hand-made POST saying "portal" is refused
+    by the service (the portal's own filings are the subject's), and nothing is recorded."""
+    admin = signed_in(client, cast.user("KEN", "nation_admin"))
+    refused = admin.post(
+        "/n/ken/privacy/file/",
+        {"subject_email": "someone@example.org", "request": "gdpr:access", "channel": "portal"},
+        follow=True,
+    )
+    assert "was received by post, e-mail or telephone" in refused.content.decode()
+    with nation_scope(kenya):
+        assert not PrivacyRequest.objects.filter(subject_email="someone@example.org").exists()
