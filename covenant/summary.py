@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import Count, Sum
 
 from covenant.caching.generations import cached, generation_key
-from covenant.memo import ProcessMemo, clear_process_memos
+from covenant.memo import ProcessMemo
 from covenant.money import cents
 from covenant.nations.models import CONTRIBUTION_RATE, Nation
 
@@ -35,12 +35,6 @@ _json_memo: ProcessMemo[bytes] = ProcessMemo(PROCESS_MEMO_SECONDS)
 def register_summary_part(part: Callable[[], dict[str, Any]]) -> None:
     if part not in _parts:
         _parts.append(part)
-
-
-def covenant_summary_changed() -> None:
-    """Forget this process's memos (the shared cache is keyed by generations: a write's
-    `data_changed` is what invalidates it)."""
-    clear_process_memos()
 
 
 def _compute() -> dict[str, Any]:

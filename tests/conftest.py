@@ -91,13 +91,13 @@ def append_only_flushable(transactional_db: Any) -> Iterator[None]:
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
 
-    from covenant.summary import covenant_summary_changed
+    from covenant.memo import clear_process_memos
 
     cache.clear()
-    covenant_summary_changed()  # and the per-process memo
+    clear_process_memos()  # and the per-process memos
     yield
     cache.clear()
-    covenant_summary_changed()
+    clear_process_memos()
 
 
 @pytest.fixture
