@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 
 from covenant.access.principal import Principal, may
 from covenant.nations.models import Nation
@@ -63,6 +64,12 @@ def privacy_scope() -> Any:
     return all_nations(reason="a person's own privacy requests and their nations' queues")
 
 
+def open_request_count(*, user: Any) -> int:
+    """How many of the person's own requests are still open (in every nation)."""
+    with privacy_scope():
+        return PrivacyRequest.objects.filter(subject=user, status__in=OPEN_STATUSES).count()
+
+
 def privacy_request_get(*, principal: Principal, request_id: int) -> PrivacyRequest | None:
     """One request, if the principal may see it (else None: the caller answers 404)."""
     return privacy_request_list(principal=principal).filter(pk=request_id).first()
@@ -108,7 +115,8 @@ def overdue_dashboard_part(principal: Principal) -> dict[str, Any] | None:
                 "type": request.type,
                 "due_on": request.due_on.isoformat(),
                 "days_late": -deadlines.days_left(request.due_on),
-                "url": f"/n/{request.nation.iso3.lower()}/privacy/#request-{request.pk}",
+                "url": reverse("privacy-queue", args=[request.nation.iso3.lower()])
+                + f"#request-{request.pk}",
             }
             for request in overdue
         ],

@@ -44,9 +44,9 @@ from .models import (
 from .selectors import (
     member_nations,
     nation_queue,
+    open_request_count,
     overdue_dashboard_part,
     privacy_request_list,
-    privacy_scope,
     queue_counts,
     what_we_hold,
 )
@@ -383,10 +383,8 @@ def me_privacy_html(request: HttpRequest, principal: Any) -> str | None:
     """The /me/ page's section: the person's open requests, and the way to /privacy/."""
     if principal.user is None:
         return None
-    with privacy_scope():
-        open_count = PrivacyRequest.objects.filter(
-            subject=principal.user, status__in=OPEN_STATUSES
-        ).count()
     return render_to_string(
-        "compliance/_me_privacy.html", {"open_count": open_count}, request=request
+        "compliance/_me_privacy.html",
+        {"open_count": open_request_count(user=principal.user)},
+        request=request,
     )
